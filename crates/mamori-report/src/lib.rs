@@ -1,1 +1,170 @@
-//! placeholder, replaced by its owner
+//! Renderers of mamori's one finding model and of Pod Security results.
+//!
+//! Every format renders the same data: a [`ScanReport`] (findings, errors, notes, counts) for `mamori scan`
+//! ([`table`], [`json`], [`sarif`]) and a list of [`pss::PssRecord`]s for `mamori pss` ([`pss`]). Renderers
+//! write to any [`std::io::Write`] in one linear pass; they never print to the terminal themselves and never
+//! exit. Colour is emitted as ANSI styles by the table renderer when asked; the caller strips it (e.g. with
+//! `anstream`) when the destination is not a terminal.
+//!
+//! Rule metadata arrives as [`RuleDescriptor`]s, so this crate stays independent of the scan engine.
+
+pub mod json;
+pub mod pss;
+pub mod sarif;
+pub mod table;
+
+use mamori_model::{Finding, Pos, Severity};
+use std::sync::Arc;
+
+/// Name, version and home page of the tool, as reported in JSON and SARIF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub information_uri: &'static str,
+}
+
+/// An input error or a note (e.g. a skipped document), positioned in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: Arc<str>,
+    /// 1-based line/column; `Pos::UNKNOWN` (0:0) when the problem has no position (e.g. unreadable file).
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.pos.line, self.pos.col, self.message
+        )
+    }
+}
+
+/// Metadata of one rule, borrowed from the engine's rule table (`mamori_scan::rules()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleDescriptor<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub severity: Severity,
+    pub phase: mamori_model::Phase,
+    /// Why the rule matters.
+    pub description: &'a str,
+    /// What to change, concretely.
+    pub remediation: &'a str,
+    pub help_uri: &'a str,
+}
+
+/// Everything one `mamori scan` run produced, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<Diagnostic>,
+    pub notes: Vec<Diagnostic>,
+    /// Kubernetes objects that were evaluated (List items counted one by one).
+    pub objects_scanned: u64,
+    /// Distinct input files that produced at least one document, note or error.
+    pub files_scanned: u64,
+}
+
+/// Finding counts per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeverityCounts {
+    pub critical: u64,
+    pub high: u64,
+    pub medium: u64,
+    pub low: u64,
+    pub info: u64,
+}
+
+impl SeverityCounts {
+    /// Counts the findings of `findings` by severity.
+    pub fn of(findings: &[Finding]) -> SeverityCounts {
+        let mut counts = SeverityCounts::default();
+        for finding in findings {
+            *counts.slot(finding.severity) += 1;
+        }
+        counts
+    }
+
+    /// The count for one severity.
+    pub fn get(&self, severity: Severity) -> u64 {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn slot(&mut self, severity: Severity) -> &mut u64 {
+        match severity {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use mamori_model::{finding::Location, ObjectRef, Phase};
+
+    pub fn finding(rule: &str, severity: Severity, file: &str, line: u32, name: &str) -> Finding {
+        Finding {
+            rule_id: rule.to_owned(),
+            severity,
+            phase: Phase::RuntimeCompute,
+            object: ObjectRef {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: name.into(),
+            },
+            location: Location {
+                file: Arc::from(file),
+                doc_index: 0,
+                pos: Pos::new(line, 11),
+                field_path: "spec.template.spec.containers[0].securityContext.privileged".into(),
+            },
+            message: "privileged: container \"app\" must not set securityContext.privileged=true"
+                .into(),
+            remediation: "Remove securityContext.privileged.".into(),
+        }
+    }
+
+    pub const TOOL: ToolInfo = ToolInfo {
+        name: "mamori",
+        version: "0.1.0",
+        information_uri: "https://github.com/mamori-dev/mamori",
+    };
+
+    pub fn rules() -> Vec<RuleDescriptor<'static>> {
+        vec![
+            RuleDescriptor {
+                id: "pss.privileged",
+                title: "Privileged container",
+                severity: Severity::Critical,
+                phase: Phase::RuntimeCompute,
+                description: "Privileged containers can do almost anything the host can.",
+                remediation: "Remove securityContext.privileged or set it to false.",
+                help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
+            },
+            RuleDescriptor {
+                id: "pss.hostPorts",
+                title: "Host ports",
+                severity: Severity::Medium,
+                phase: Phase::RuntimeCompute,
+                description: "Host ports bind to the node's network.",
+                remediation: "Remove hostPort.",
+                help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
+            },
+        ]
+    }
+}

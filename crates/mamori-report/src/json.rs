@@ -1,0 +1,248 @@
+//! The stable JSON report of `mamori scan` (`schemaVersion` 1, documented in docs/json-output.md).
+//!
+//! Field names are camelCase; new fields may be added within schema version 1, existing ones never change
+//! meaning. Positions are 1-based; 0 means unknown.
+
+use crate::{Diagnostic, ScanReport, SeverityCounts, ToolInfo};
+use mamori_model::Finding;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The schema version written as `schemaVersion`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The Pod Security policy a scan evaluated, echoed in the report.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyInfo<'a> {
+    pub pss_level: &'a str,
+    pub pss_version: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: JsonTool<'a>,
+    policy: JsonPolicy<'a>,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonDiagnostic<'a>>,
+    notes: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonTool<'a> {
+    name: &'a str,
+    version: &'a str,
+    information_uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonPolicy<'a> {
+    pss_level: &'a str,
+    pss_version: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    severity: &'a str,
+    phase: &'a str,
+    object: JsonObject<'a>,
+    location: JsonLocation<'a>,
+    message: &'a str,
+    remediation: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonObject<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonLocation<'a> {
+    file: &'a str,
+    doc_index: u32,
+    line: u32,
+    column: u32,
+    field_path: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSummary {
+    findings: u64,
+    by_severity: JsonCounts,
+    objects_scanned: u64,
+    files_scanned: u64,
+    errors: u64,
+    notes: u64,
+}
+
+#[derive(Serialize)]
+struct JsonCounts {
+    critical: u64,
+    high: u64,
+    medium: u64,
+    low: u64,
+    info: u64,
+}
+
+fn finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule_id: &f.rule_id,
+        severity: f.severity.as_str(),
+        phase: f.phase.id(),
+        object: JsonObject {
+            api_version: &f.object.api_version,
+            kind: &f.object.kind,
+            namespace: f.object.namespace.as_deref(),
+            name: &f.object.name,
+        },
+        location: JsonLocation {
+            file: &f.location.file,
+            doc_index: f.location.doc_index,
+            line: f.location.pos.line,
+            column: f.location.pos.col,
+            field_path: &f.location.field_path,
+        },
+        message: &f.message,
+        remediation: &f.remediation,
+    }
+}
+
+fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+    JsonDiagnostic {
+        file: &d.file,
+        line: d.pos.line,
+        column: d.pos.col,
+        message: &d.message,
+    }
+}
+
+/// Writes `report` as pretty-printed JSON followed by a newline.
+pub fn render(
+    report: &ScanReport,
+    tool: &ToolInfo,
+    policy: PolicyInfo<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let counts = SeverityCounts::of(&report.findings);
+    let doc = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: JsonTool {
+            name: tool.name,
+            version: tool.version,
+            information_uri: tool.information_uri,
+        },
+        policy: JsonPolicy {
+            pss_level: policy.pss_level,
+            pss_version: policy.pss_version,
+        },
+        findings: report.findings.iter().map(finding).collect(),
+        errors: report.errors.iter().map(diagnostic).collect(),
+        notes: report.notes.iter().map(diagnostic).collect(),
+        summary: JsonSummary {
+            findings: report.findings.len() as u64,
+            by_severity: JsonCounts {
+                critical: counts.critical,
+                high: counts.high,
+                medium: counts.medium,
+                low: counts.low,
+                info: counts.info,
+            },
+            objects_scanned: report.objects_scanned,
+            files_scanned: report.files_scanned,
+            errors: report.errors.len() as u64,
+            notes: report.notes.len() as u64,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{finding as make_finding, TOOL};
+    use mamori_model::{Pos, Severity};
+    use std::sync::Arc;
+
+    #[test]
+    fn every_model_field_is_present() {
+        let mut with_no_namespace =
+            make_finding("pss.hostPorts", Severity::Medium, "b.yaml", 4, "api");
+        with_no_namespace.object.namespace = None;
+        let report = ScanReport {
+            findings: vec![
+                make_finding("pss.privileged", Severity::Critical, "a.yaml", 12, "web"),
+                with_no_namespace,
+            ],
+            errors: vec![Diagnostic {
+                file: Arc::from("c.yaml"),
+                pos: Pos::new(3, 5),
+                message: "bad".into(),
+            }],
+            notes: vec![Diagnostic {
+                file: Arc::from("d.yaml"),
+                pos: Pos::new(1, 1),
+                message: "skipped".into(),
+            }],
+            objects_scanned: 2,
+            files_scanned: 4,
+        };
+        let mut out = Vec::new();
+        render(
+            &report,
+            &TOOL,
+            PolicyInfo {
+                pss_level: "restricted",
+                pss_version: "latest",
+            },
+            &mut out,
+        )
+        .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["schemaVersion"], 1);
+        assert_eq!(value["tool"]["name"], "mamori");
+        assert_eq!(value["policy"]["pssLevel"], "restricted");
+        let first = &value["findings"][0];
+        assert_eq!(first["ruleId"], "pss.privileged");
+        assert_eq!(first["severity"], "critical");
+        assert_eq!(first["phase"], "runtime-compute");
+        assert_eq!(first["object"]["apiVersion"], "apps/v1");
+        assert_eq!(first["object"]["namespace"], "shop");
+        assert_eq!(first["location"]["line"], 12);
+        assert_eq!(first["location"]["column"], 11);
+        assert_eq!(first["location"]["docIndex"], 0);
+        assert_eq!(
+            first["location"]["fieldPath"],
+            "spec.template.spec.containers[0].securityContext.privileged"
+        );
+        assert_eq!(first["remediation"], "Remove securityContext.privileged.");
+        assert!(value["findings"][1]["object"]["namespace"].is_null());
+        assert_eq!(value["errors"][0]["column"], 5);
+        assert_eq!(value["notes"][0]["message"], "skipped");
+        assert_eq!(value["summary"]["bySeverity"]["critical"], 1);
+        assert_eq!(value["summary"]["bySeverity"]["medium"], 1);
+        assert_eq!(value["summary"]["filesScanned"], 4);
+        assert_eq!(value["summary"]["errors"], 1);
+        assert!(out.ends_with(b"}\n"));
+    }
+}

@@ -1,0 +1,605 @@
+//! SARIF 2.1.0 output that GitHub code scanning ingests.
+//!
+//! Hand-written serde structs for the subset we emit (no SARIF crate: the schema-generated ones pull a large
+//! build-time tree). Every rule of the engine is listed in `tool.driver.rules` (so `ruleIndex` is stable across
+//! runs); each result points at `file:line:col` through a `%SRCROOT%`-relative URI and names the Kubernetes
+//! object as a logical location. Input errors become `toolExecutionNotifications`.
+
+use crate::{Diagnostic, RuleDescriptor, ScanReport, ToolInfo};
+use mamori_model::{Finding, Pos, Severity};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+use std::path::{Component, Path};
+
+/// The SARIF schema URI written as `$schema`.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The `uriBaseId` every relative artifact URI is expressed against.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// Key of the stable fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "mamoriFinding/v1";
+
+/// Options of the SARIF renderer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SarifOptions<'a> {
+    /// The directory relative paths are relative to (usually the working directory). When set, absolute input
+    /// paths under it are made relative and `originalUriBaseIds` records it as a `file://` URI.
+    pub source_root: Option<&'a Path>,
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BTreeMap<&'static str, ArtifactLocation>>,
+    invocations: [Invocation; 1],
+    results: Vec<SarifResult>,
+    column_kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    version: &'a str,
+    semantic_version: &'a str,
+    information_uri: &'a str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    help_uri: &'a str,
+    default_configuration: DefaultConfiguration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct DefaultConfiguration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    tags: Vec<&'a str>,
+    phase: &'static str,
+    severity: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties {
+    severity: &'static str,
+    phase: &'static str,
+    field_path: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+/// SARIF result level for a severity.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` (a numeric string; ≥ 9 critical, ≥ 7 high, ≥ 4 medium, > 0 low).
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+/// Writes `report` as a SARIF 2.1.0 log (pretty-printed, newline-terminated).
+pub fn render(
+    report: &ScanReport,
+    tool: &ToolInfo,
+    rules: &[RuleDescriptor<'_>],
+    options: SarifOptions<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let rule_index: HashMap<&str, usize> =
+        rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: tool.name,
+                    version: tool.version,
+                    semantic_version: tool.version,
+                    information_uri: tool.information_uri,
+                    rules: rules.iter().map(rule).collect(),
+                },
+            },
+            original_uri_base_ids: options.source_root.and_then(|root| {
+                directory_file_uri(root).map(|uri| {
+                    BTreeMap::from([(
+                        SRCROOT,
+                        ArtifactLocation {
+                            uri,
+                            uri_base_id: None,
+                        },
+                    )])
+                })
+            }),
+            invocations: [Invocation {
+                execution_successful: report.errors.is_empty(),
+                tool_execution_notifications: report
+                    .errors
+                    .iter()
+                    .map(|e| notification(e, options))
+                    .collect(),
+            }],
+            results: report
+                .findings
+                .iter()
+                .map(|f| result(f, &rule_index, options))
+                .collect(),
+            column_kind: "unicodeCodePoints",
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn rule<'a>(r: &RuleDescriptor<'a>) -> Rule<'a> {
+    let markdown = format!(
+        "**{}** ({} severity, phase {})\n\n{}\n\n**Remediation:** {}\n\n[Reference]({})",
+        r.title,
+        r.severity,
+        r.phase.title(),
+        r.description,
+        r.remediation,
+        r.help_uri
+    );
+    Rule {
+        id: r.id,
+        name: pascal_case(r.title),
+        short_description: Text {
+            text: sentence(r.title),
+        },
+        full_description: Text {
+            text: sentence(r.description),
+        },
+        help: Help {
+            text: format!(
+                "{} Remediation: {}",
+                sentence(r.description),
+                sentence(r.remediation)
+            ),
+            markdown,
+        },
+        help_uri: r.help_uri,
+        default_configuration: DefaultConfiguration {
+            level: level(r.severity),
+        },
+        properties: RuleProperties {
+            security_severity: security_severity(r.severity),
+            tags: vec!["security", "kubernetes", r.phase.id()],
+            phase: r.phase.id(),
+            severity: r.severity.as_str(),
+        },
+    }
+}
+
+fn result(
+    f: &Finding,
+    rule_index: &HashMap<&str, usize>,
+    options: SarifOptions<'_>,
+) -> SarifResult {
+    let object = &f.object;
+    let namespace = object.namespace.as_deref().unwrap_or("");
+    let fully_qualified = if namespace.is_empty() {
+        object.display_name()
+    } else {
+        format!("{namespace}/{}", object.display_name())
+    };
+    SarifResult {
+        rule_id: f.rule_id.clone(),
+        rule_index: rule_index.get(f.rule_id.as_str()).copied(),
+        level: level(f.severity),
+        message: Text {
+            text: sentence(&format!("{}: {}", object.display_name(), f.message)),
+        },
+        locations: vec![Location {
+            physical_location: physical_location(&f.location.file, f.location.pos, options),
+            logical_locations: vec![LogicalLocation {
+                name: object.name.clone(),
+                fully_qualified_name: fully_qualified,
+                kind: "resource",
+            }],
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
+        properties: ResultProperties {
+            severity: f.severity.as_str(),
+            phase: f.phase.id(),
+            field_path: f.location.field_path.clone(),
+        },
+    }
+}
+
+fn notification(d: &Diagnostic, options: SarifOptions<'_>) -> Notification {
+    Notification {
+        level: "error",
+        message: Text {
+            text: sentence(&d.message),
+        },
+        locations: vec![Location {
+            physical_location: physical_location(&d.file, d.pos, options),
+            logical_locations: Vec::new(),
+        }],
+    }
+}
+
+fn physical_location(file: &str, pos: Pos, options: SarifOptions<'_>) -> PhysicalLocation {
+    PhysicalLocation {
+        artifact_location: artifact_location(file, options.source_root),
+        // SARIF regions are 1-based; unknown positions point at the start of the file.
+        region: Region {
+            start_line: pos.line.max(1),
+            start_column: pos.col.max(1),
+        },
+    }
+}
+
+/// A stable identity of a finding that survives unrelated edits moving it to another line: rule, file, object
+/// and field path (FNV-1a 64, hex).
+fn fingerprint(f: &Finding) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let parts = [
+        f.rule_id.as_str(),
+        &f.location.file,
+        &f.object.kind,
+        f.object.namespace.as_deref().unwrap_or(""),
+        &f.object.name,
+        &f.location.field_path,
+    ];
+    for part in parts {
+        for byte in part.bytes().chain([0u8]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The artifact location for an input name: relative paths (and absolute ones under `source_root`) become
+/// `%SRCROOT%`-relative URIs; other absolute paths become `file://` URIs; stdin (`-`) becomes `stdin`.
+fn artifact_location(file: &str, source_root: Option<&Path>) -> ArtifactLocation {
+    if file == "-" {
+        return ArtifactLocation {
+            uri: "stdin".into(),
+            uri_base_id: Some(SRCROOT),
+        };
+    }
+    let path = Path::new(file);
+    let relative = if path.is_absolute() {
+        match source_root.and_then(|root| path.strip_prefix(root).ok()) {
+            Some(rel) => rel,
+            None => {
+                return ArtifactLocation {
+                    uri: format!("file://{}", encode_path(path)),
+                    uri_base_id: None,
+                };
+            }
+        }
+    } else {
+        path
+    };
+    ArtifactLocation {
+        uri: encode_path(relative),
+        uri_base_id: Some(SRCROOT),
+    }
+}
+
+fn directory_file_uri(root: &Path) -> Option<String> {
+    if !root.is_absolute() {
+        return None;
+    }
+    let mut uri = format!("file://{}", encode_path(root));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    Some(uri)
+}
+
+/// Joins the normal components of `path` with `/`, percent-encoding everything outside RFC 3986 unreserved
+/// characters (plus a few safe sub-delims). `.` components are dropped; absolute paths keep their leading `/`.
+fn encode_path(path: &Path) -> String {
+    let mut out = String::new();
+    for component in path.components() {
+        match component {
+            Component::RootDir => out.push('/'),
+            Component::CurDir | Component::Prefix(_) => {}
+            Component::ParentDir => push_segment(&mut out, ".."),
+            Component::Normal(segment) => push_segment(&mut out, &segment.to_string_lossy()),
+        }
+    }
+    out
+}
+
+fn push_segment(out: &mut String, segment: &str) {
+    if !out.is_empty() && !out.ends_with('/') {
+        out.push('/');
+    }
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'=' | b'@')
+        {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+}
+
+/// `Privileged container` → `PrivilegedContainer` (SARIF rule names are conventionally PascalCase).
+fn pascal_case(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// SARIF messages are expected to be complete sentences ending with a period.
+fn sentence(text: &str) -> String {
+    let trimmed = text.trim_end();
+    if trimmed.ends_with(['.', '!', '?']) {
+        trimmed.to_owned()
+    } else {
+        format!("{trimmed}.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{finding, rules, TOOL};
+    use std::sync::Arc;
+
+    fn render_value(report: &ScanReport, root: Option<&Path>) -> serde_json::Value {
+        let mut out = Vec::new();
+        render(
+            report,
+            &TOOL,
+            &rules(),
+            SarifOptions { source_root: root },
+            &mut out,
+        )
+        .unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn driver_lists_every_rule_with_github_properties() {
+        let log = render_value(&ScanReport::default(), None);
+        assert_eq!(log["version"], "2.1.0");
+        assert_eq!(log["$schema"], SCHEMA_URI);
+        let rules = &log["runs"][0]["tool"]["driver"]["rules"];
+        assert_eq!(rules.as_array().unwrap().len(), 2);
+        assert_eq!(rules[0]["id"], "pss.privileged");
+        assert_eq!(rules[0]["name"], "PrivilegedContainer");
+        assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
+        assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
+        assert_eq!(rules[1]["properties"]["security-severity"], "5.5");
+        assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+        assert!(rules[0]["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("**Remediation:**"));
+        assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn results_point_at_relative_files_with_index_and_fingerprint() {
+        let mut unknown = finding(
+            "pss.unknownRule",
+            Severity::Low,
+            "/elsewhere/x y.yaml",
+            0,
+            "x",
+        );
+        unknown.location.pos = Pos::UNKNOWN;
+        let report = ScanReport {
+            findings: vec![
+                finding(
+                    "pss.hostPorts",
+                    Severity::Medium,
+                    "./deploy/app.yaml",
+                    7,
+                    "web",
+                ),
+                finding(
+                    "pss.privileged",
+                    Severity::Critical,
+                    "/repo/k8s/db.yaml",
+                    3,
+                    "db",
+                ),
+                unknown,
+            ],
+            errors: vec![Diagnostic {
+                file: Arc::from("bad.yaml"),
+                pos: Pos::new(2, 3),
+                message: "oops".into(),
+            }],
+            ..ScanReport::default()
+        };
+        let log = render_value(&report, Some(Path::new("/repo")));
+        let run = &log["runs"][0];
+        assert_eq!(
+            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            "file:///repo/"
+        );
+        let first = &run["results"][0];
+        assert_eq!(first["ruleIndex"], 1);
+        assert_eq!(first["level"], "warning");
+        let physical = &first["locations"][0]["physicalLocation"];
+        assert_eq!(physical["artifactLocation"]["uri"], "deploy/app.yaml");
+        assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert_eq!(physical["region"]["startLine"], 7);
+        assert_eq!(
+            first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            "shop/Deployment/web"
+        );
+        assert_eq!(
+            first["partialFingerprints"][FINGERPRINT_KEY]
+                .as_str()
+                .unwrap()
+                .len(),
+            16
+        );
+        assert!(first["message"]["text"].as_str().unwrap().ends_with('.'));
+        assert_eq!(
+            run["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "k8s/db.yaml"
+        );
+        let third = &run["results"][2];
+        assert!(third.get("ruleIndex").is_none());
+        assert_eq!(
+            third["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "file:///elsewhere/x%20y.yaml"
+        );
+        assert_eq!(
+            third["locations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
+        let invocation = &run["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        assert_eq!(
+            invocation["toolExecutionNotifications"][0]["message"]["text"],
+            "oops."
+        );
+    }
+
+    #[test]
+    fn fingerprint_ignores_line_but_not_object() {
+        let a = finding("pss.privileged", Severity::Critical, "a.yaml", 3, "web");
+        let moved = finding("pss.privileged", Severity::Critical, "a.yaml", 30, "web");
+        let other = finding("pss.privileged", Severity::Critical, "a.yaml", 3, "db");
+        assert_eq!(fingerprint(&a), fingerprint(&moved));
+        assert_ne!(fingerprint(&a), fingerprint(&other));
+    }
+
+    #[test]
+    fn stdin_and_pascal_case() {
+        assert_eq!(artifact_location("-", None).uri, "stdin");
+        assert_eq!(
+            pascal_case("host namespaces (hostNetwork)"),
+            "HostNamespacesHostNetwork"
+        );
+        assert_eq!(sentence("done."), "done.");
+    }
+}
