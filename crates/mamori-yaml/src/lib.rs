@@ -10,6 +10,7 @@
 //! what defeats "billion laughs"), number of alias references, and document size.
 
 mod build;
+mod fast;
 mod scalar;
 
 use mamori_model::{Node, Pos};
@@ -57,10 +58,33 @@ impl std::error::Error for YamlError {}
 /// Parses the text of ONE YAML (or JSON) document. `first_line` is the 1-based line of `text`'s first line in its
 /// file, so positions in the tree and in errors are absolute. A document with no content (only comments, blank
 /// lines or document markers) returns `Ok(None)`.
+///
+/// The fast path handles the block-style subset manifests are written in; anything else, and every error, goes
+/// through the reference path. Both produce the same tree.
 pub fn parse_document(
     text: &str,
     first_line: u32,
     limits: &Limits,
 ) -> Result<Option<Node>, YamlError> {
+    match fast::parse_fast(text, first_line, limits) {
+        Some(parsed) => Ok(parsed),
+        None => build::parse_reference(text, first_line, limits),
+    }
+}
+
+/// The reference path alone (saphyr-parser events → tree), as [`parse_document`] falls back to it. For
+/// differential tests, fuzzing and benchmarks.
+pub fn parse_document_reference(
+    text: &str,
+    first_line: u32,
+    limits: &Limits,
+) -> Result<Option<Node>, YamlError> {
     build::parse_reference(text, first_line, limits)
+}
+
+/// The fast path alone. `None` means the text is outside its subset (the caller would use the reference path);
+/// `Some(None)` is an empty document. For differential tests, fuzzing and benchmarks: when this returns
+/// `Some(tree)`, [`parse_document_reference`] returns `Ok(tree)`.
+pub fn parse_document_fast(text: &str, first_line: u32, limits: &Limits) -> Option<Option<Node>> {
+    fast::parse_fast(text, first_line, limits)
 }
