@@ -1,0 +1,167 @@
+//! Reader → workers → ordered merge.
+
+use crate::findings::evaluate_loaded;
+use crate::{Input, LoadError, ScanItem, ScanOptions};
+use mamori_load::{read_documents, RawDocument};
+use mamori_pss::Evaluator;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Mutex;
+
+/// Tuning of the pipeline. The defaults suit both small CI runs and very large inputs.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Documents per batch sent to the workers.
+    pub batch_docs: usize,
+    /// A batch is sent once its text reaches this many bytes.
+    pub batch_bytes: usize,
+    /// Batches the reader may run ahead of the one the sink waits for; 0 = 4 per worker.
+    pub window: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> PipelineConfig {
+        PipelineConfig {
+            batch_docs: 64,
+            batch_bytes: 1024 * 1024,
+            window: 0,
+        }
+    }
+}
+
+/// What the pipeline observed, for tests and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    pub batches: u64,
+    pub documents: u64,
+    /// The most batches that were read but not yet delivered to the sink at one time.
+    pub max_batches_in_flight: u64,
+    pub threads: usize,
+}
+
+type Batch = Vec<Result<RawDocument, LoadError>>;
+
+/// [`crate::scan`] with explicit tuning; returns what it observed.
+pub fn scan_with(
+    inputs: &[Input],
+    opts: &ScanOptions,
+    config: &PipelineConfig,
+    sink: &mut dyn FnMut(ScanItem),
+) -> PipelineStats {
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        opts.threads
+    };
+    let window = if config.window == 0 {
+        threads * 4
+    } else {
+        config.window
+    };
+    let batch_docs = config.batch_docs.max(1);
+    let evaluator = Evaluator::new();
+
+    let (batch_tx, batch_rx) = sync_channel::<(u64, Batch)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<(u64, Vec<ScanItem>)>(threads * 2);
+    // Credits bound how far the reader runs ahead of the in-order merge.
+    let (credit_tx, credit_rx) = sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = credit_tx.send(());
+    }
+    let batch_rx = Mutex::new(batch_rx);
+    let delivered = AtomicU64::new(0);
+    let delivered = &delivered;
+    let mut stats = PipelineStats {
+        threads,
+        ..PipelineStats::default()
+    };
+
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut sent: u64 = 0;
+            let mut documents: u64 = 0;
+            let mut max_in_flight: u64 = 0;
+            let mut batch: Batch = Vec::with_capacity(batch_docs);
+            let mut bytes = 0usize;
+            // False once the merge side has gone away; the reader then just drains its input quickly.
+            let mut open = true;
+            let mut send = |batch: Batch, sent: &mut u64| {
+                if open && credit_rx.recv().is_ok() && batch_tx.send((*sent, batch)).is_ok() {
+                    *sent += 1;
+                    let in_flight = sent.saturating_sub(delivered.load(Ordering::Acquire));
+                    max_in_flight = max_in_flight.max(in_flight);
+                } else {
+                    open = false;
+                }
+            };
+            read_documents(inputs, &opts.limits, &mut |item| {
+                documents += 1;
+                bytes += item.as_ref().map_or(0, |doc| doc.text.len());
+                batch.push(item);
+                if batch.len() >= batch_docs || bytes >= config.batch_bytes {
+                    send(
+                        std::mem::replace(&mut batch, Vec::with_capacity(batch_docs)),
+                        &mut sent,
+                    );
+                    bytes = 0;
+                }
+            });
+            if !batch.is_empty() {
+                send(batch, &mut sent);
+            }
+            (sent, documents, max_in_flight)
+        });
+
+        for _ in 0..threads {
+            let result_tx = result_tx.clone();
+            let batch_rx = &batch_rx;
+            let evaluator = &evaluator;
+            scope.spawn(move || {
+                while let Some((seq, batch)) = next_batch(batch_rx) {
+                    let mut items = Vec::with_capacity(batch.len());
+                    for item in batch {
+                        match item {
+                            Ok(doc) => evaluate_loaded(&doc, opts, evaluator, &mut items),
+                            Err(err) => items.push(ScanItem::Error(err)),
+                        }
+                    }
+                    if result_tx.send((seq, items)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(result_tx);
+
+        // In-order merge on the calling thread.
+        let mut pending: BTreeMap<u64, Vec<ScanItem>> = BTreeMap::new();
+        let mut next: u64 = 0;
+        for (seq, items) in result_rx.iter() {
+            pending.insert(seq, items);
+            while let Some(items) = pending.remove(&next) {
+                for item in items {
+                    sink(item);
+                }
+                next += 1;
+                delivered.store(next, Ordering::Release);
+                let _ = credit_tx.send(());
+            }
+        }
+        drop(credit_tx);
+        if let Ok((sent, documents, max_in_flight)) = reader.join() {
+            stats.batches = sent;
+            stats.documents = documents;
+            stats.max_batches_in_flight = max_in_flight;
+        }
+    });
+    stats
+}
+
+fn next_batch(batch_rx: &Mutex<Receiver<(u64, Batch)>>) -> Option<(u64, Batch)> {
+    // A poisoned lock only means another worker panicked; the receiver itself is still sound.
+    let guard = batch_rx
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.recv().ok()
+}
