@@ -77,10 +77,12 @@ pub fn validate(checks: &[&Check]) -> Result<(), RegistryError> {
                 let target = checks.iter().find(|c| c.id == *overridden);
                 match target {
                     Some(target) if target.level == Level::Baseline => {}
-                    _ => return fail(format!(
+                    _ => {
+                        return fail(format!(
                         "check {} overrides {overridden}, which is not a registered baseline check",
                         check.id
-                    )),
+                    ))
+                    }
                 }
             }
         }
