@@ -495,8 +495,10 @@ impl<'a> Parser<'a> {
     fn plain_block(&self, off: usize) -> Option<&'a str> {
         let line = self.bytes();
         let first = *line.get(off)?;
-        // `-x` is a fine plain scalar; `- x` was taken as an entry before we got here.
-        if is_indicator(first) && !(first == b'-' && line.get(off + 1).is_some()) {
+        // `-x`, `::1` and `?x` are plain scalars: those indicators only count when a space follows.
+        let safe_start = matches!(first, b'-' | b'?' | b':')
+            && matches!(line.get(off + 1), Some(&next) if next != b' ' && next != b'\t');
+        if is_indicator(first) && !safe_start {
             return None;
         }
         let mut j = off;
