@@ -1,13 +1,15 @@
 //! Scans inputs with the full pipeline and prints counts and throughput: an end-to-end measurement without the
 //! CLI's rendering. `cargo run --release -p mamori-scan --example scan_count -- bench-data/100k.yaml`
+//! With `--read-only` as the first argument it only splits the input into documents (the reader thread's share).
 
 use mamori_pss::{Level, LevelVersion, Version};
 use mamori_scan::{scan_with, Input, PipelineConfig, ScanItem, ScanOptions};
 use std::time::Instant;
 
 fn main() {
+    let read_only = std::env::args().nth(1).as_deref() == Some("--read-only");
     let inputs: Vec<Input> = std::env::args()
-        .skip(1)
+        .skip(if read_only { 2 } else { 1 })
         .map(|arg| {
             if arg == "-" {
                 Input::Stdin
@@ -33,6 +35,16 @@ fn main() {
     };
     let (mut objects, mut findings, mut errors, mut notes) = (0u64, 0u64, 0u64, 0u64);
     let started = Instant::now();
+    if read_only {
+        let mut documents = 0u64;
+        mamori_load::read_documents(&inputs, &opts.limits, &mut |_| documents += 1);
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "read {documents} documents in {secs:.2}s, {:.1} MB/s",
+            bytes as f64 / 1e6 / secs
+        );
+        return;
+    }
     let stats = scan_with(
         &inputs,
         &opts,
