@@ -35,13 +35,17 @@ pub(crate) fn parse_fast(text: &str, first_line: u32, limits: &Limits) -> Option
         text,
         line_start: 0,
         line_end: 0,
+        line_indent: 0,
         line_index: 0,
         eof: false,
         first_line,
+        ascii: text.is_ascii(),
         depth: 0,
         max_depth: limits.max_depth.min(HARD_DEPTH_CAP),
         nodes: 0,
         max_nodes: limits.max_nodes,
+        entry_stack: Vec::new(),
+        item_stack: Vec::new(),
     };
     parser.load_line(0);
     parser.document()
@@ -100,6 +104,25 @@ fn is_dash_marker(line: &[u8], off: usize) -> bool {
     line.get(off) == Some(&b'-') && matches!(line.get(off + 1), None | Some(b' '))
 }
 
+/// The first `:`, `#` or tab: the only bytes that can end or disqualify a plain scalar or key in block context.
+/// Lines are short, so a table lookup per byte beats a vectorised search's set-up cost.
+fn find_plain_special(bytes: &[u8]) -> Option<usize> {
+    const SPECIAL: [bool; 256] = {
+        let mut table = [false; 256];
+        table[b':' as usize] = true;
+        table[b'#' as usize] = true;
+        table[b'\t' as usize] = true;
+        table
+    };
+    bytes.iter().position(|&b| SPECIAL[usize::from(b)])
+}
+
+/// `text` without trailing spaces (a byte loop: cheaper than the generic pattern machinery for short text).
+fn trim_spaces_end(text: &str) -> &str {
+    let kept = text.len() - text.bytes().rev().take_while(|&b| b == b' ').count();
+    text.get(..kept).unwrap_or(text)
+}
+
 /// Number of leading spaces.
 fn count_spaces(line: &[u8], from: usize) -> usize {
     line.get(from..)
@@ -128,14 +151,22 @@ struct Parser<'a> {
     /// Byte range of the current line, without its `\n`.
     line_start: usize,
     line_end: usize,
+    /// Leading spaces of the current line, computed once when it is loaded.
+    line_indent: usize,
     /// 0-based index of the current line within `text`.
     line_index: u32,
     eof: bool,
     first_line: u32,
+    /// All-ASCII text: columns equal byte offsets, no character counting needed.
+    ascii: bool,
     depth: usize,
     max_depth: usize,
     nodes: usize,
     max_nodes: usize,
+    /// Entries and items of the collections being built, innermost last. Each finished collection moves its
+    /// tail out into an exactly sized `Vec`: one allocation per collection instead of repeated growth.
+    entry_stack: Vec<Entry>,
+    item_stack: Vec<Node>,
 }
 
 impl<'a> Parser<'a> {
@@ -147,6 +178,7 @@ impl<'a> Parser<'a> {
             self.eof = true;
             self.line_start = bytes.len();
             self.line_end = bytes.len();
+            self.line_indent = 0;
             return;
         }
         self.line_start = start;
@@ -154,6 +186,7 @@ impl<'a> Parser<'a> {
             .get(start..)
             .and_then(|rest| memchr::memchr(b'\n', rest))
             .map_or(bytes.len(), |i| start + i);
+        self.line_indent = count_spaces(self.bytes(), 0);
     }
 
     fn advance(&mut self) {
@@ -174,14 +207,14 @@ impl<'a> Parser<'a> {
     }
 
     fn indent(&self) -> usize {
-        count_spaces(self.bytes(), 0)
+        self.line_indent
     }
 
     /// Moves past blank and comment-only lines. Bails on tabs in indentation and on document markers.
     fn skip_insignificant(&mut self) -> Option<()> {
         while !self.eof {
             let line = self.bytes();
-            let spaces = count_spaces(line, 0);
+            let spaces = self.line_indent;
             match line.get(spaces) {
                 None | Some(b'#') => self.advance(),
                 Some(b'\t') => return None,
@@ -225,9 +258,14 @@ impl<'a> Parser<'a> {
     /// The absolute position of byte `off` of the current line, computed exactly as the reference does.
     fn pos_at(&self, off: usize) -> Pos {
         let line = self.line_index.saturating_add(1);
-        let chars = self.bytes().get(..off).map_or(0, |prefix| {
-            prefix.iter().filter(|&&b| (b as i8) >= -0x40).count()
-        });
+        let chars = if self.ascii {
+            off
+        } else {
+            // Count every byte that is not a UTF-8 continuation byte.
+            self.bytes().get(..off).map_or(0, |prefix| {
+                prefix.iter().filter(|&&b| (b as i8) >= -0x40).count()
+            })
+        };
         Pos::new(
             line.saturating_add(self.first_line).saturating_sub(1),
             u32::try_from(chars).unwrap_or(u32::MAX).saturating_add(1),
@@ -305,21 +343,26 @@ impl<'a> Parser<'a> {
     fn block_collection_at(&mut self, indent: usize) -> Option<Node> {
         if is_dash_marker(self.bytes(), indent) {
             self.block_seq(indent, false)
-        } else if self.key_at(indent).is_some() {
-            self.block_map(indent)
+        } else if let Some(key) = self.key_at(indent) {
+            self.block_map(indent, key)
         } else {
             None
         }
     }
 
-    /// A block map whose keys start at byte `indent` (the first one on the current line, possibly after `- `).
-    fn block_map(&mut self, indent: usize) -> Option<Node> {
+    /// A block map whose keys start at byte `indent`; `first` is the key already recognised on the current line
+    /// (possibly after `- `).
+    fn block_map(&mut self, indent: usize, first: KeyLine<'a>) -> Option<Node> {
         self.open()?;
         let pos = self.pos_at(indent);
-        let mut entries: Vec<Entry> = Vec::new();
+        let base = self.entry_stack.len();
+        let mut recognised = Some(first);
         loop {
-            let key = self.key_at(indent)?;
-            if (key.plain && key.text == "<<") || entries.iter().any(|e| e.key == key.text) {
+            let key = match recognised.take() {
+                Some(key) => key,
+                None => self.key_at(indent)?,
+            };
+            if (key.plain && key.text == "<<") || self.has_key(base, &key.text) {
                 return None;
             }
             self.count_node()?;
@@ -327,7 +370,7 @@ impl<'a> Parser<'a> {
             let colon = self.pos_at(key.colon_off);
             let key_text = key.text.into_owned();
             let value = self.value(key.value_off, indent, Context::MapValue { colon })?;
-            entries.push(Entry {
+            self.entry_stack.push(Entry {
                 key: key_text,
                 key_pos,
                 value,
@@ -344,7 +387,15 @@ impl<'a> Parser<'a> {
             }
         }
         self.close();
+        let entries = self.entry_stack.split_off(base);
         Some(Node::new(pos, Value::Map(entries)))
+    }
+
+    /// Whether the map whose entries start at `base` of the entry stack already has `key`.
+    fn has_key(&self, base: usize, key: &str) -> bool {
+        self.entry_stack
+            .get(base..)
+            .is_some_and(|entries| entries.iter().any(|e| e.key == key))
     }
 
     /// A block sequence whose `-` indicators sit at byte `indent`. `indentless` when it shares its parent key's
@@ -356,11 +407,11 @@ impl<'a> Parser<'a> {
         } else {
             self.pos_at(indent)
         };
-        let mut items = Vec::new();
+        let base = self.item_stack.len();
         loop {
             let item_off = self.skip_spaces(indent + 1)?;
             let item = self.value(item_off, indent, Context::SeqItem)?;
-            items.push(item);
+            self.item_stack.push(item);
             if self.eof {
                 break;
             }
@@ -377,6 +428,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.close();
+        let items = self.item_stack.split_off(base);
         Some(Node::new(pos, Value::Seq(items)))
     }
 
@@ -428,8 +480,10 @@ impl<'a> Parser<'a> {
                 Context::MapValue { .. } => None,
             },
             Some(&first) => {
-                if matches!(context, Context::SeqItem) && self.key_at(off).is_some() {
-                    return self.block_map(off);
+                if matches!(context, Context::SeqItem) {
+                    if let Some(key) = self.key_at(off) {
+                        return self.block_map(off, key);
+                    }
                 }
                 let pos = self.pos_at(off);
                 let value = if first == b'"' || first == b'\'' {
@@ -465,15 +519,19 @@ impl<'a> Parser<'a> {
             }
             let mut j = off;
             loop {
-                match line.get(j) {
-                    None | Some(b'\t') => return None,
-                    Some(b':') if matches!(line.get(j + 1), None | Some(b' ')) => break,
-                    Some(b'#') if line.get(j.wrapping_sub(1)) == Some(&b' ') => return None,
-                    Some(_) => j += 1,
+                let at = j + find_plain_special(line.get(j..)?)?;
+                match line.get(at) {
+                    Some(b':') if matches!(line.get(at + 1), None | Some(b' ')) => {
+                        j = at;
+                        break;
+                    }
+                    Some(b'#') if line.get(at.wrapping_sub(1)) == Some(&b' ') => return None,
+                    Some(b'\t') => return None,
+                    _ => j = at + 1,
                 }
             }
             let raw = self.line().get(off..j)?;
-            let text = raw.trim_end_matches(' ');
+            let text = trim_spaces_end(raw);
             (Cow::Borrowed(text), true, j)
         };
         if line.get(colon_off) != Some(&b':')
@@ -501,23 +559,23 @@ impl<'a> Parser<'a> {
         if is_indicator(first) && !safe_start {
             return None;
         }
+        // Jump between the only bytes that can matter: `:`, `#` and tabs.
         let mut j = off;
-        let mut end = off;
-        loop {
-            match line.get(j) {
-                None => break,
-                Some(b' ') => {
-                    if line.get(j + 1) == Some(&b'#') {
-                        break;
-                    }
-                }
+        let mut stop = line.len();
+        while let Some(hit) = line.get(j..).and_then(find_plain_special) {
+            let at = j + hit;
+            match line.get(at) {
                 Some(b'\t') => return None,
-                Some(b':') if matches!(line.get(j + 1), None | Some(b' ')) => return None,
-                Some(_) => end = j + 1,
+                Some(b':') if matches!(line.get(at + 1), None | Some(b' ')) => return None,
+                Some(b'#') if line.get(at.wrapping_sub(1)) == Some(&b' ') => {
+                    stop = at;
+                    break;
+                }
+                _ => j = at + 1,
             }
-            j += 1;
         }
-        self.line().get(off..end)
+        let text = self.line().get(off..stop)?;
+        Some(trim_spaces_end(text))
     }
 
     /// A literal (`|`) or folded (`>`) block scalar whose header is at `off`; its content must be indented
@@ -639,14 +697,14 @@ impl<'a> Parser<'a> {
         self.open()?;
         let pos = self.pos_at(off);
         let line = self.bytes();
-        let mut items = Vec::new();
+        let base = self.item_stack.len();
         let mut j = self.skip_spaces(off + 1)?;
         if line.get(j) == Some(&b']') {
             j += 1;
         } else {
             loop {
                 let (item, end) = self.flow_node(j)?;
-                items.push(item);
+                self.item_stack.push(item);
                 j = self.skip_spaces(end)?;
                 match line.get(j) {
                     Some(b',') => j = self.skip_spaces(j + 1)?,
@@ -659,6 +717,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.close();
+        let items = self.item_stack.split_off(base);
         Some((Node::new(pos, Value::Seq(items)), j))
     }
 
@@ -666,7 +725,7 @@ impl<'a> Parser<'a> {
         self.open()?;
         let pos = self.pos_at(off);
         let line = self.bytes();
-        let mut entries: Vec<Entry> = Vec::new();
+        let base = self.entry_stack.len();
         let mut j = self.skip_spaces(off + 1)?;
         if line.get(j) == Some(&b'}') {
             j += 1;
@@ -685,13 +744,13 @@ impl<'a> Parser<'a> {
                 if line.get(colon) != Some(&b':') || line.get(colon + 1) != Some(&b' ') {
                     return None;
                 }
-                if (plain && key == "<<") || entries.iter().any(|e| e.key == key) {
+                if (plain && key == "<<") || self.has_key(base, &key) {
                     return None;
                 }
                 self.count_node()?;
                 let value_off = self.skip_spaces(colon + 1)?;
                 let (value, end) = self.flow_node(value_off)?;
-                entries.push(Entry {
+                self.entry_stack.push(Entry {
                     key: key.into_owned(),
                     key_pos,
                     value,
@@ -708,6 +767,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.close();
+        let entries = self.entry_stack.split_off(base);
         Some((Node::new(pos, Value::Map(entries)), j))
     }
 

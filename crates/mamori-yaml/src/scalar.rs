@@ -4,6 +4,30 @@ use mamori_model::Value;
 
 /// Resolves an untagged plain scalar.
 pub(crate) fn resolve_plain(text: &str) -> Value {
+    // Most scalars in manifests are names, images and paths: a first byte that starts no null, boolean or
+    // number settles it without trying every spelling below.
+    let Some(&first) = text.as_bytes().first() else {
+        return Value::Null;
+    };
+    if !matches!(
+        first,
+        b'~' | b'n'
+            | b'N'
+            | b'y'
+            | b'Y'
+            | b't'
+            | b'T'
+            | b'f'
+            | b'F'
+            | b'o'
+            | b'O'
+            | b'.'
+            | b'+'
+            | b'-'
+    ) && !first.is_ascii_digit()
+    {
+        return Value::Str(text.to_owned());
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -19,7 +43,6 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         _ => {}
     }
-    let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
         return Value::Str(text.to_owned());
     }
@@ -87,7 +110,11 @@ fn parse_int(text: &str) -> Option<i64> {
 /// go-yaml v2 float resolution: the text must look like a YAML 1.1 float (digits, one optional dot, optional
 /// exponent), then `strconv.ParseFloat`.
 fn parse_float(text: &str) -> Option<f64> {
-    let cleaned = text.replace('_', "");
+    let cleaned: std::borrow::Cow<str> = if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
+    };
     let b = cleaned.as_bytes();
     let mut i = 0;
     if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
