@@ -1,5 +1,6 @@
 //! The stable JSON report of `mamori scan` (`schemaVersion` 1, documented in docs/json-output.md).
 //!
+//! The document is written as a stream (one finding per line) so memory does not grow with the findings.
 //! Field names are camelCase; new fields may be added within schema version 1, existing ones never change
 //! meaning. Positions are 1-based; 0 means unknown.
 
@@ -16,18 +17,6 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct PolicyInfo<'a> {
     pub pss_level: &'a str,
     pub pss_version: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonReport<'a> {
-    schema_version: u32,
-    tool: JsonTool<'a>,
-    policy: JsonPolicy<'a>,
-    findings: Vec<JsonFinding<'a>>,
-    errors: Vec<JsonDiagnostic<'a>>,
-    notes: Vec<JsonDiagnostic<'a>>,
-    summary: JsonSummary,
 }
 
 #[derive(Serialize)]
@@ -136,30 +125,78 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     }
 }
 
-/// Writes `report` as pretty-printed JSON followed by a newline.
-pub fn render(
-    report: &ScanReport,
-    tool: &ToolInfo,
-    policy: PolicyInfo<'_>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let counts = SeverityCounts::of(&report.findings);
-    let doc = JsonReport {
-        schema_version: SCHEMA_VERSION,
-        tool: JsonTool {
+/// Streams the JSON report: header first, then one finding per line as findings arrive, then errors, notes and
+/// the summary. Memory does not grow with the number of findings.
+pub struct JsonReportWriter<'w> {
+    out: &'w mut dyn Write,
+    findings: u64,
+    counts: SeverityCounts,
+}
+
+impl<'w> JsonReportWriter<'w> {
+    /// Writes the header (schema version, tool, policy) and opens the findings array.
+    pub fn new(
+        out: &'w mut dyn Write,
+        tool: &ToolInfo,
+        policy: PolicyInfo<'_>,
+    ) -> io::Result<JsonReportWriter<'w>> {
+        write!(
+            out,
+            "{{\n  \"schemaVersion\": {SCHEMA_VERSION},\n  \"tool\": "
+        )?;
+        let tool = JsonTool {
             name: tool.name,
             version: tool.version,
             information_uri: tool.information_uri,
-        },
-        policy: JsonPolicy {
+        };
+        write_compact(out, &tool)?;
+        out.write_all(b",\n  \"policy\": ")?;
+        let policy = JsonPolicy {
             pss_level: policy.pss_level,
             pss_version: policy.pss_version,
-        },
-        findings: report.findings.iter().map(finding).collect(),
-        errors: report.errors.iter().map(diagnostic).collect(),
-        notes: report.notes.iter().map(diagnostic).collect(),
-        summary: JsonSummary {
-            findings: report.findings.len() as u64,
+        };
+        write_compact(out, &policy)?;
+        out.write_all(b",\n  \"findings\": [")?;
+        Ok(JsonReportWriter {
+            out,
+            findings: 0,
+            counts: SeverityCounts::default(),
+        })
+    }
+
+    /// Appends one finding.
+    pub fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        self.out.write_all(if self.findings == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
+        self.findings += 1;
+        self.counts.add(f.severity);
+        write_compact(self.out, &finding(f))
+    }
+
+    /// Closes the findings array and writes errors, notes and the summary.
+    pub fn finish(
+        self,
+        errors: &[Diagnostic],
+        notes: &[Diagnostic],
+        objects_scanned: u64,
+        files_scanned: u64,
+    ) -> io::Result<()> {
+        let out = self.out;
+        out.write_all(if self.findings == 0 {
+            b"],\n  \"errors\": ["
+        } else {
+            b"\n  ],\n  \"errors\": ["
+        })?;
+        write_lines(out, errors)?;
+        out.write_all(b",\n  \"notes\": [")?;
+        write_lines(out, notes)?;
+        out.write_all(b",\n  \"summary\": ")?;
+        let counts = self.counts;
+        let summary = JsonSummary {
+            findings: self.findings,
             by_severity: JsonCounts {
                 critical: counts.critical,
                 high: counts.high,
@@ -167,14 +204,46 @@ pub fn render(
                 low: counts.low,
                 info: counts.info,
             },
-            objects_scanned: report.objects_scanned,
-            files_scanned: report.files_scanned,
-            errors: report.errors.len() as u64,
-            notes: report.notes.len() as u64,
-        },
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-    writeln!(out)
+            objects_scanned,
+            files_scanned,
+            errors: errors.len() as u64,
+            notes: notes.len() as u64,
+        };
+        write_compact(out, &summary)?;
+        out.write_all(b"\n}\n")
+    }
+}
+
+fn write_compact<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(out, value).map_err(io::Error::other)
+}
+
+/// Writes diagnostics one per line and closes the array.
+fn write_lines(out: &mut dyn Write, items: &[Diagnostic]) -> io::Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        write_compact(out, &diagnostic(item))?;
+    }
+    out.write_all(if items.is_empty() { b"]" } else { b"\n  ]" })
+}
+
+/// Writes a collected `report` (same bytes as streaming it through [`JsonReportWriter`]).
+pub fn render(
+    report: &ScanReport,
+    tool: &ToolInfo,
+    policy: PolicyInfo<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut writer = JsonReportWriter::new(out, tool, policy)?;
+    for f in &report.findings {
+        writer.finding(f)?;
+    }
+    writer.finish(
+        &report.errors,
+        &report.notes,
+        report.objects_scanned,
+        report.files_scanned,
+    )
 }
 
 #[cfg(test)]

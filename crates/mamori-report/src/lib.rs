@@ -89,6 +89,11 @@ impl SeverityCounts {
         counts
     }
 
+    /// Counts one more finding of `severity`.
+    pub fn add(&mut self, severity: Severity) {
+        *self.slot(severity) += 1;
+    }
+
     /// The count for one severity.
     pub fn get(&self, severity: Severity) -> u64 {
         match severity {

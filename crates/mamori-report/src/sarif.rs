@@ -28,25 +28,6 @@ pub struct SarifOptions<'a> {
 }
 
 #[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [Run<'a>; 1],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Run<'a> {
-    tool: Tool<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    original_uri_base_ids: Option<BTreeMap<&'static str, ArtifactLocation>>,
-    invocations: [Invocation; 1],
-    results: Vec<SarifResult>,
-    column_kind: &'static str,
-}
-
-#[derive(Serialize)]
 struct Tool<'a> {
     driver: Driver<'a>,
 }
@@ -193,7 +174,86 @@ pub fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// Writes `report` as a SARIF 2.1.0 log (pretty-printed, newline-terminated).
+/// Streams a SARIF 2.1.0 log: the run header (tool with every rule, base URIs) first, then one result per line
+/// as findings arrive, then the invocation with input errors as notifications. Memory does not grow with the
+/// number of findings.
+pub struct SarifWriter<'w, 'a> {
+    out: &'w mut dyn Write,
+    rule_index: HashMap<&'a str, usize>,
+    options: SarifOptions<'a>,
+    results: u64,
+}
+
+impl<'w, 'a> SarifWriter<'w, 'a> {
+    /// Writes the log header and opens the results array.
+    pub fn new(
+        out: &'w mut dyn Write,
+        tool: &ToolInfo,
+        rules: &[RuleDescriptor<'a>],
+        options: SarifOptions<'a>,
+    ) -> io::Result<SarifWriter<'w, 'a>> {
+        write!(
+            out,
+            "{{\"$schema\":\"{SCHEMA_URI}\",\"version\":\"2.1.0\",\"runs\":[{{\n\"tool\":"
+        )?;
+        let driver = Tool {
+            driver: Driver {
+                name: tool.name,
+                version: tool.version,
+                semantic_version: tool.version,
+                information_uri: tool.information_uri,
+                rules: rules.iter().map(rule).collect(),
+            },
+        };
+        write_compact(out, &driver)?;
+        if let Some(uri) = options.source_root.and_then(directory_file_uri) {
+            out.write_all(b",\n\"originalUriBaseIds\":")?;
+            let base = BTreeMap::from([(
+                SRCROOT,
+                ArtifactLocation {
+                    uri,
+                    uri_base_id: None,
+                },
+            )]);
+            write_compact(out, &base)?;
+        }
+        out.write_all(b",\n\"columnKind\":\"unicodeCodePoints\",\n\"results\":[")?;
+        Ok(SarifWriter {
+            out,
+            rule_index: rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect(),
+            options,
+            results: 0,
+        })
+    }
+
+    /// Appends the result of one finding.
+    pub fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        self.out
+            .write_all(if self.results == 0 { b"\n" } else { b",\n" })?;
+        self.results += 1;
+        write_compact(self.out, &result(f, &self.rule_index, self.options))
+    }
+
+    /// Closes the results and writes the invocation (input errors as notifications).
+    pub fn finish(self, errors: &[Diagnostic]) -> io::Result<()> {
+        let invocation = Invocation {
+            execution_successful: errors.is_empty(),
+            tool_execution_notifications: errors
+                .iter()
+                .map(|e| notification(e, self.options))
+                .collect(),
+        };
+        self.out.write_all(b"],\n\"invocations\":[")?;
+        write_compact(self.out, &invocation)?;
+        self.out.write_all(b"]\n}]}\n")
+    }
+}
+
+fn write_compact<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(out, value).map_err(io::Error::other)
+}
+
+/// Writes a collected `report` as a SARIF 2.1.0 log (same bytes as streaming it through [`SarifWriter`]).
 pub fn render(
     report: &ScanReport,
     tool: &ToolInfo,
@@ -201,50 +261,11 @@ pub fn render(
     options: SarifOptions<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let rule_index: HashMap<&str, usize> =
-        rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let log = Log {
-        schema: SCHEMA_URI,
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: tool.name,
-                    version: tool.version,
-                    semantic_version: tool.version,
-                    information_uri: tool.information_uri,
-                    rules: rules.iter().map(rule).collect(),
-                },
-            },
-            original_uri_base_ids: options.source_root.and_then(|root| {
-                directory_file_uri(root).map(|uri| {
-                    BTreeMap::from([(
-                        SRCROOT,
-                        ArtifactLocation {
-                            uri,
-                            uri_base_id: None,
-                        },
-                    )])
-                })
-            }),
-            invocations: [Invocation {
-                execution_successful: report.errors.is_empty(),
-                tool_execution_notifications: report
-                    .errors
-                    .iter()
-                    .map(|e| notification(e, options))
-                    .collect(),
-            }],
-            results: report
-                .findings
-                .iter()
-                .map(|f| result(f, &rule_index, options))
-                .collect(),
-            column_kind: "unicodeCodePoints",
-        }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
-    writeln!(out)
+    let mut writer = SarifWriter::new(out, tool, rules, options)?;
+    for f in &report.findings {
+        writer.finding(f)?;
+    }
+    writer.finish(&report.errors)
 }
 
 fn rule<'a>(r: &RuleDescriptor<'a>) -> Rule<'a> {

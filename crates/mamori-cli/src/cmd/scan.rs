@@ -3,14 +3,14 @@
 use super::Outcome;
 use crate::options::{self, Destination, LevelArg, LimitArgs, VersionArg};
 use clap::{Args, ValueEnum};
-use mamori_model::Severity;
-use mamori_report::json::PolicyInfo;
-use mamori_report::sarif::SarifOptions;
+use mamori_model::{Finding, Severity};
+use mamori_report::json::{JsonReportWriter, PolicyInfo};
+use mamori_report::sarif::{SarifOptions, SarifWriter};
 use mamori_report::table::TableOptions;
 use mamori_report::{Diagnostic, RuleDescriptor, ScanReport, ToolInfo};
 use mamori_scan::{ScanItem, ScanOptions};
 use std::collections::HashSet;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -93,7 +93,8 @@ pub const TOOL: ToolInfo = ToolInfo {
     information_uri: "https://github.com/mamori-dev/mamori",
 };
 
-/// Runs `mamori scan`: collects the findings in input order, then renders the chosen format.
+/// Runs `mamori scan`. JSON and SARIF stream findings as they arrive (memory does not grow with the number of
+/// findings); the table groups by phase, so it collects findings first.
 pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     let scan_options = ScanOptions {
         pss: options::level_version(&args.pss_level, &args.pss_version),
@@ -101,21 +102,61 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
         threads: args.limits.threads,
     };
     // Open the destination first so an unwritable --output fails before the (possibly long) scan.
-    let destination = Destination::open(args.output.as_deref())?;
+    let Destination {
+        mut writer,
+        is_terminal,
+    } = Destination::open(args.output.as_deref())?;
     let inputs = options::inputs(&args.paths);
+    let rules = rule_descriptors();
+    let cwd = std::env::current_dir().ok();
+    let threshold = args.fail_on.threshold();
 
-    let mut report = ScanReport::default();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut notes: Vec<Diagnostic> = Vec::new();
     let mut files: HashSet<Arc<str>> = HashSet::new();
+    let mut objects_scanned: u64 = 0;
+    let mut failed = false;
+    let mut write_result: io::Result<()> = Ok(());
+
+    let mut sink = match args.format {
+        ScanFormat::Table => Sink::Table(Vec::new()),
+        ScanFormat::Json => {
+            let policy = PolicyInfo {
+                pss_level: &args.pss_level.text,
+                pss_version: &args.pss_version.text,
+            };
+            Sink::Json(
+                JsonReportWriter::new(&mut *writer, &TOOL, policy).map_err(options::write_error)?,
+            )
+        }
+        ScanFormat::Sarif => {
+            let sarif_options = SarifOptions {
+                source_root: cwd.as_deref(),
+            };
+            Sink::Sarif(
+                SarifWriter::new(&mut *writer, &TOOL, &rules, sarif_options)
+                    .map_err(options::write_error)?,
+            )
+        }
+    };
     mamori_scan::scan(&inputs, &scan_options, &mut |item| match item {
         ScanItem::Object(object) => {
-            report.objects_scanned += 1;
+            objects_scanned += 1;
             note_file(&mut files, &object.source.file);
-            report.findings.extend(object.findings);
+            for finding in object.findings {
+                if threshold.is_some_and(|t| finding.severity >= t) {
+                    failed = true;
+                }
+                // After a write failure (e.g. a closed pipe) keep draining the scan but stop writing.
+                if write_result.is_ok() {
+                    write_result = sink.finding(finding);
+                }
+            }
         }
         ScanItem::Note(note) => {
             eprintln!("{note}");
             note_file(&mut files, &note.file);
-            report.notes.push(Diagnostic {
+            notes.push(Diagnostic {
                 file: note.file,
                 pos: note.pos,
                 message: note.message,
@@ -124,25 +165,75 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
         ScanItem::Error(error) => {
             eprintln!("{error}");
             note_file(&mut files, &error.file);
-            report.errors.push(Diagnostic {
+            errors.push(Diagnostic {
                 file: error.file,
                 pos: error.pos,
                 message: error.message,
             });
         }
     });
-    report.files_scanned = files.len() as u64;
+    write_result.map_err(options::write_error)?;
+    let files_scanned = files.len() as u64;
 
-    render(args, &report, destination)?;
-
-    let failed = args
-        .fail_on
-        .threshold()
-        .is_some_and(|threshold| report.findings.iter().any(|f| f.severity >= threshold));
+    let finished = match sink {
+        Sink::Table(findings) => {
+            let report = ScanReport {
+                findings,
+                errors,
+                notes,
+                objects_scanned,
+                files_scanned,
+            };
+            let color = use_color(args.color, is_terminal, args.output.is_some());
+            let choice = if color {
+                anstream::ColorChoice::AlwaysAnsi
+            } else {
+                anstream::ColorChoice::Never
+            };
+            // The renderer always styles; AutoStream strips the escapes when colour is off.
+            let mut stream = anstream::AutoStream::new(&mut *writer, choice);
+            let rendered =
+                mamori_report::table::render(&report, TableOptions { color: true }, &mut stream);
+            return rendered
+                .and_then(|()| stream.flush())
+                .and_then(|()| writer.flush())
+                .map_err(options::write_error)
+                .map(|()| Outcome {
+                    errors: !report.errors.is_empty(),
+                    failed,
+                });
+        }
+        Sink::Json(json) => json.finish(&errors, &notes, objects_scanned, files_scanned),
+        Sink::Sarif(sarif) => sarif.finish(&errors),
+    };
+    finished
+        .and_then(|()| writer.flush())
+        .map_err(options::write_error)?;
     Ok(Outcome {
-        errors: !report.errors.is_empty(),
+        errors: !errors.is_empty(),
         failed,
     })
+}
+
+/// Where findings go while the scan runs.
+enum Sink<'w, 'a> {
+    /// Collected, then grouped by phase.
+    Table(Vec<Finding>),
+    Json(JsonReportWriter<'w>),
+    Sarif(SarifWriter<'w, 'a>),
+}
+
+impl Sink<'_, '_> {
+    fn finding(&mut self, finding: Finding) -> io::Result<()> {
+        match self {
+            Sink::Table(findings) => {
+                findings.push(finding);
+                Ok(())
+            }
+            Sink::Json(writer) => writer.finding(&finding),
+            Sink::Sarif(writer) => writer.finding(&finding),
+        }
+    }
 }
 
 fn note_file(files: &mut HashSet<Arc<str>>, file: &Arc<str>) {
@@ -151,59 +242,20 @@ fn note_file(files: &mut HashSet<Arc<str>>, file: &Arc<str>) {
     }
 }
 
-fn render(args: &ScanArgs, report: &ScanReport, destination: Destination) -> Result<(), String> {
-    let Destination {
-        writer,
-        is_terminal,
-    } = destination;
-    match args.format {
-        ScanFormat::Table => {
-            let color = use_color(args.color, is_terminal, args.output.is_some());
-            let choice = if color {
-                anstream::ColorChoice::AlwaysAnsi
-            } else {
-                anstream::ColorChoice::Never
-            };
-            // The renderer always styles; AutoStream strips the escapes when colour is off, so NO_COLOR and
-            // non-terminals get plain text.
-            let mut stream = anstream::AutoStream::new(writer, choice);
-            mamori_report::table::render(report, TableOptions { color: true }, &mut stream)
-                .and_then(|()| stream.flush())
-                .map_err(options::write_error)
-        }
-        ScanFormat::Json => {
-            let mut writer = writer;
-            let policy = PolicyInfo {
-                pss_level: &args.pss_level.text,
-                pss_version: &args.pss_version.text,
-            };
-            mamori_report::json::render(report, &TOOL, policy, &mut writer)
-                .and_then(|()| writer.flush())
-                .map_err(options::write_error)
-        }
-        ScanFormat::Sarif => {
-            let mut writer = writer;
-            let rules: Vec<RuleDescriptor<'_>> = mamori_scan::rules()
-                .iter()
-                .map(|r| RuleDescriptor {
-                    id: r.id,
-                    title: r.title,
-                    severity: r.severity,
-                    phase: r.phase,
-                    description: r.description,
-                    remediation: r.remediation,
-                    help_uri: r.help_uri,
-                })
-                .collect();
-            let cwd = std::env::current_dir().ok();
-            let sarif_options = SarifOptions {
-                source_root: cwd.as_deref(),
-            };
-            mamori_report::sarif::render(report, &TOOL, &rules, sarif_options, &mut writer)
-                .and_then(|()| writer.flush())
-                .map_err(options::write_error)
-        }
-    }
+/// The engine's rule table as the renderers' descriptors.
+fn rule_descriptors() -> Vec<RuleDescriptor<'static>> {
+    mamori_scan::rules()
+        .iter()
+        .map(|r| RuleDescriptor {
+            id: r.id,
+            title: r.title,
+            severity: r.severity,
+            phase: r.phase,
+            description: r.description,
+            remediation: r.remediation,
+            help_uri: r.help_uri,
+        })
+        .collect()
 }
 
 /// Colour policy: `--color always|never` wins; otherwise NO_COLOR disables, CLICOLOR_FORCE enables (stdout
