@@ -35,6 +35,7 @@ pub(crate) fn parse_fast(text: &str, first_line: u32, limits: &Limits) -> Option
         text,
         line_start: 0,
         line_end: 0,
+        current: "",
         line_indent: 0,
         line_index: 0,
         eof: false,
@@ -151,6 +152,8 @@ struct Parser<'a> {
     /// Byte range of the current line, without its `\n`.
     line_start: usize,
     line_end: usize,
+    /// The current line's text, sliced once when it is loaded.
+    current: &'a str,
     /// Leading spaces of the current line, computed once when it is loaded.
     line_indent: usize,
     /// 0-based index of the current line within `text`.
@@ -178,6 +181,7 @@ impl<'a> Parser<'a> {
             self.eof = true;
             self.line_start = bytes.len();
             self.line_end = bytes.len();
+            self.current = "";
             self.line_indent = 0;
             return;
         }
@@ -186,6 +190,7 @@ impl<'a> Parser<'a> {
             .get(start..)
             .and_then(|rest| memchr::memchr(b'\n', rest))
             .map_or(bytes.len(), |i| start + i);
+        self.current = self.text.get(start..self.line_end).unwrap_or("");
         self.line_indent = count_spaces(self.bytes(), 0);
     }
 
@@ -199,7 +204,7 @@ impl<'a> Parser<'a> {
 
     /// The current line's text (empty at the end of input).
     fn line(&self) -> &'a str {
-        self.text.get(self.line_start..self.line_end).unwrap_or("")
+        self.current
     }
 
     fn bytes(&self) -> &'a [u8] {
