@@ -314,4 +314,43 @@ mod tests {
         assert_eq!(value["summary"]["errors"], 1);
         assert!(out.ends_with(b"}\n"));
     }
+
+    #[test]
+    fn empty_report_is_valid_json_with_empty_arrays() {
+        let mut out = Vec::new();
+        let policy = PolicyInfo {
+            pss_level: "baseline",
+            pss_version: "v1.30",
+        };
+        render(&ScanReport::default(), &TOOL, policy, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("\"findings\": [],\n  \"errors\": [],\n  \"notes\": [],"),
+            "{text}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["summary"]["findings"], 0);
+        assert_eq!(value["policy"]["pssVersion"], "v1.30");
+    }
+
+    #[test]
+    fn one_finding_per_line() {
+        let report = ScanReport {
+            findings: vec![
+                make_finding("pss.privileged", Severity::Critical, "a.yaml", 1, "a"),
+                make_finding("pss.privileged", Severity::Critical, "a.yaml", 9, "b"),
+            ],
+            ..ScanReport::default()
+        };
+        let mut out = Vec::new();
+        let policy = PolicyInfo {
+            pss_level: "restricted",
+            pss_version: "latest",
+        };
+        render(&report, &TOOL, policy, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("\"ruleId\"")).collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].ends_with("},") && lines[1].ends_with('}'));
+    }
 }
