@@ -124,3 +124,60 @@ fn the_validator_catches_an_invalid_log() {
         "expected errors for an invalid log:\n{report}"
     );
 }
+
+/// Independent of the .NET tool: validates the same logs against the official SARIF 2.1.0 JSON schema (the copy
+/// shipped in the npm package next to the validator binary) with the `jsonschema` crate.
+#[test]
+fn sarif_matches_the_official_json_schema() {
+    let schema_path = Path::new(&validator()).with_file_name("sarif-2.1.0.json");
+    let schema_text = std::fs::read_to_string(&schema_path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} ({e}); {INSTALL_HINT}",
+            schema_path.display()
+        )
+    });
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+    let schema_validator = jsonschema::validator_for(&schema).expect("schema compiles");
+
+    let cases: [(&[&str], i32); 3] = [
+        (&["examples/insecure-app"], 1),
+        (&["examples/hardened-app"], 0),
+        (&["crates/mamori-cli/tests/fixtures/bad", "-"], 2),
+    ];
+    let pod = std::fs::read(common::crate_dir().join("tests/fixtures/pss/nginx-pod.yaml")).unwrap();
+    for (paths, expected) in cases {
+        let mut child = mamori()
+            .current_dir(common::repo_dir())
+            .args(["scan", "--format", "sarif"])
+            .args(paths)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            stdin.write_all(&pod).unwrap();
+        }
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(code(&output), expected, "{paths:?}");
+        let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
+        let errors: Vec<String> = schema_validator
+            .iter_errors(&log)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{paths:?} violates the SARIF schema:\n{}",
+            errors.join("\n")
+        );
+    }
+
+    // The schema check can fail: a region starting at line 0 is rejected.
+    let invalid: serde_json::Value = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m."},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.yaml"}, "region": {"startLine": 0}}}]}]}]
+    });
+    assert!(!schema_validator.is_valid(&invalid));
+}
