@@ -202,6 +202,11 @@ impl<'a> Parser<'a> {
         self.load_line(self.line_end + 1);
     }
 
+    /// Whether the current line is the input's last and has no `\n`.
+    fn at_last_unterminated_line(&self) -> bool {
+        !self.eof && self.line_end >= self.text.len()
+    }
+
     /// The current line's text (empty at the end of input).
     fn line(&self) -> &'a str {
         self.current
@@ -618,6 +623,9 @@ impl<'a> Parser<'a> {
             }
             let spaces = self.indent();
             if spaces == self.bytes().len() {
+                if spaces > 0 && self.at_last_unterminated_line() {
+                    return None;
+                }
                 widest_leading_blank = widest_leading_blank.max(spaces);
                 pieces.push("");
                 self.advance();
@@ -634,7 +642,9 @@ impl<'a> Parser<'a> {
             let text = self.line();
             let spaces = self.indent();
             if spaces == text.len() {
-                if spaces > content_indent {
+                // Spaces beyond the indentation, or a spaces-only last line with no line break: the reference
+                // counts these differently (found by the yaml_differential fuzz target).
+                if spaces > content_indent || (spaces > 0 && self.at_last_unterminated_line()) {
                     return None;
                 }
                 pieces.push("");

@@ -148,6 +148,21 @@ fn literal_block_scalars_with_chomping() {
     );
 }
 
+/// Found by the `yaml_differential` fuzz target: a spaces-only last line without a line break inside a block
+/// scalar adds a line break in the reference; the fast path leaves that case to it.
+#[test]
+fn block_scalar_ending_in_unterminated_blank_line_bails() {
+    let text = "a:\n- |\n  x\n  ";
+    bails(text);
+    let reference = parse_document_reference(text, 1, &Limits::default())
+        .expect("reference")
+        .expect("tree");
+    let item = &reference.get("a").expect("a").as_seq().expect("seq")[0];
+    assert_eq!(item.as_str(), Some("x\n\n"));
+    // With the line break, both agree.
+    accepted("a:\n- |\n  x\n  \n");
+}
+
 #[test]
 fn folded_block_scalars() {
     let root = accepted("f: >\n  a\n  b\n\n  c\ng: >-\n  x\n  y\n");
