@@ -7,6 +7,11 @@
 mod cmd;
 mod options;
 
+// Building the document trees is allocation-heavy (a string per scalar, a vector per map); mimalloc halves the
+// CPU time of a scan compared with glibc malloc (see docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 

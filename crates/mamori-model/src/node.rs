@@ -70,7 +70,10 @@ impl Node {
     }
 
     pub fn null(pos: Pos) -> Node {
-        Node { pos, value: Value::Null }
+        Node {
+            pos,
+            value: Value::Null,
+        }
     }
 
     /// The value under `key` when this node is a map.

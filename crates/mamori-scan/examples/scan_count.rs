@@ -2,6 +2,9 @@
 //! CLI's rendering. `cargo run --release -p mamori-scan --example scan_count -- bench-data/100k.yaml`
 //! With `--read-only` as the first argument it only splits the input into documents (the reader thread's share).
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use mamori_pss::{Level, LevelVersion, Version};
 use mamori_scan::{scan_with, Input, PipelineConfig, ScanItem, ScanOptions};
 use std::time::Instant;
