@@ -1,0 +1,1 @@
+//! Helpers for the image rules (filled in by the rules that need them).

@@ -1,0 +1,1 @@
+//! Helpers for the netpol rules (filled in by the rules that need them).

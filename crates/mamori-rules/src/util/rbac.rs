@@ -1,0 +1,1 @@
+//! Helpers for the rbac rules (filled in by the rules that need them).
