@@ -1,0 +1,1 @@
+//! mamori.yaml: configuration and exceptions (being written).
