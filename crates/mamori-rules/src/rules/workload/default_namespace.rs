@@ -53,6 +53,10 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
         ctx.object,
         pos,
         "metadata.namespace",
-        format!("{} {} runs in the default namespace", ctx.kind(), ctx.object.id.name),
+        format!(
+            "{} {} runs in the default namespace",
+            ctx.kind(),
+            ctx.object.id.name
+        ),
     );
 }
