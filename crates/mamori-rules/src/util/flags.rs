@@ -428,7 +428,12 @@ fn record_flag<'a>(
 }
 
 /// pflag shorthands: `-v 2`, `-v=2`, `-v2`, and bool shorthand groups (`-h`).
-fn parse_shorthand<'a>(parsed: &mut ParsedFlags<'a>, spec: &FlagSpec, i: usize, text: &'a str) -> usize {
+fn parse_shorthand<'a>(
+    parsed: &mut ParsedFlags<'a>,
+    spec: &FlagSpec,
+    i: usize,
+    text: &'a str,
+) -> usize {
     let next = i + 1;
     let shorts = &text[1..];
     let mut offset = 0;
@@ -454,17 +459,32 @@ fn parse_shorthand<'a>(parsed: &mut ParsedFlags<'a>, spec: &FlagSpec, i: usize, 
         }
         if let Some(value) = rest.strip_prefix('=') {
             if !value.is_empty() {
-                parsed.occurrences.push(Occurrence { name: letter, value: Some(value), arg: i, value_arg: None });
+                parsed.occurrences.push(Occurrence {
+                    name: letter,
+                    value: Some(value),
+                    arg: i,
+                    value_arg: None,
+                });
                 return next;
             }
         }
         if !rest.is_empty() {
-            parsed.occurrences.push(Occurrence { name: letter, value: Some(rest), arg: i, value_arg: None });
+            parsed.occurrences.push(Occurrence {
+                name: letter,
+                value: Some(rest),
+                arg: i,
+                value_arg: None,
+            });
             return next;
         }
         return match parsed.args.get(next).map(|a| a.text) {
             Some(value) => {
-                parsed.occurrences.push(Occurrence { name: letter, value: Some(value), arg: i, value_arg: Some(next) });
+                parsed.occurrences.push(Occurrence {
+                    name: letter,
+                    value: Some(value),
+                    arg: i,
+                    value_arg: Some(next),
+                });
                 next + 1
             }
             None => {
@@ -500,12 +520,17 @@ pub struct ListItem<'p, 'a> {
 impl<'a> ParsedFlags<'a> {
     /// Every occurrence of `name` (normalised), in order.
     pub fn all<'p>(&'p self, name: &'p str) -> impl Iterator<Item = &'p Occurrence<'a>> + 'p {
-        self.occurrences.iter().filter(move |o| same_flag_name(o.name, name))
+        self.occurrences
+            .iter()
+            .filter(move |o| same_flag_name(o.name, name))
     }
 
     /// The last occurrence of `name`: the effective one for scalar flags.
     pub fn last(&self, name: &str) -> Option<&Occurrence<'a>> {
-        self.occurrences.iter().rev().find(|o| same_flag_name(o.name, name))
+        self.occurrences
+            .iter()
+            .rev()
+            .find(|o| same_flag_name(o.name, name))
     }
 
     /// Whether `name` is on the command line.
@@ -524,7 +549,9 @@ impl<'a> ParsedFlags<'a> {
             None => BoolFlag::Unset,
             Some(o) => match o.value {
                 None => BoolFlag::Set(true, o),
-                Some(text) => parse_go_bool(text).map_or(BoolFlag::Invalid(o), |b| BoolFlag::Set(b, o)),
+                Some(text) => {
+                    parse_go_bool(text).map_or(BoolFlag::Invalid(o), |b| BoolFlag::Set(b, o))
+                }
             },
         }
     }
@@ -532,15 +559,26 @@ impl<'a> ParsedFlags<'a> {
     /// A pflag stringSlice flag: the items of every occurrence appended in order (`None` when not given).
     /// An occurrence whose value is not a valid CSV record makes the binary refuse to start: `Err` names it.
     #[allow(clippy::type_complexity)]
-    pub fn list<'p>(&'p self, name: &str) -> Option<Result<Vec<ListItem<'p, 'a>>, &'p Occurrence<'a>>> {
+    pub fn list<'p>(
+        &'p self,
+        name: &str,
+    ) -> Option<Result<Vec<ListItem<'p, 'a>>, &'p Occurrence<'a>>> {
         let mut items = Vec::new();
         let mut seen = false;
-        for occurrence in self.occurrences.iter().filter(|o| same_flag_name(o.name, name)) {
+        for occurrence in self
+            .occurrences
+            .iter()
+            .filter(|o| same_flag_name(o.name, name))
+        {
             seen = true;
             let Ok(record) = read_csv_record(occurrence.value.unwrap_or("")) else {
                 return Some(Err(occurrence));
             };
-            items.extend(record.into_iter().map(|value| ListItem { value, occurrence }));
+            items.extend(
+                record
+                    .into_iter()
+                    .map(|value| ListItem { value, occurrence }),
+            );
         }
         seen.then_some(Ok(items))
     }
@@ -564,7 +602,8 @@ impl<'a> ParsedFlags<'a> {
 
     /// The argument carrying an occurrence's value (the flag argument itself for `--flag=value`).
     pub fn value_arg(&self, occurrence: &Occurrence<'a>) -> Option<&Arg<'a>> {
-        self.args.get(occurrence.value_arg.unwrap_or(occurrence.arg))
+        self.args
+            .get(occurrence.value_arg.unwrap_or(occurrence.arg))
     }
 }
 
@@ -615,7 +654,9 @@ pub fn read_csv_record(value: &str) -> Result<Vec<Cow<'_, str>>, String> {
             return Err(format!("extraneous or missing \" in quoted-field: {value}"));
         }
         let end = rest.find([',', '\n']).unwrap_or(rest.len());
-        let field = rest[..end].strip_suffix('\r').filter(|_| rest[end..].starts_with('\n'));
+        let field = rest[..end]
+            .strip_suffix('\r')
+            .filter(|_| rest[end..].starts_with('\n'));
         let field = field.unwrap_or(&rest[..end]);
         if field.contains('"') {
             return Err(format!("bare \" in non-quoted-field: {value}"));
@@ -704,7 +745,11 @@ impl<'a> Invocation<'a> {
         items.iter().enumerate().rev().find_map(|(i, item)| {
             (item.get("name").and_then(Node::as_str) == Some(name)).then_some(())?;
             let value = item.get("value")?;
-            Some((value.as_str()?, value.pos, format!("{}.env[{i}].value", self.container_path)))
+            Some((
+                value.as_str()?,
+                value.pos,
+                format!("{}.env[{i}].value", self.container_path),
+            ))
         })
     }
 }
@@ -738,10 +783,17 @@ pub fn invocations<'a>(object: &'a K8sObject, component: Component) -> Vec<Invoc
     if object.id.kind != "Pod" || !object.id.api_version.eq_ignore_ascii_case("v1") {
         return Vec::new();
     }
-    let Some(containers) = object.root.path(&["spec", "containers"]).and_then(Node::as_seq) else {
+    let Some(containers) = object
+        .root
+        .path(&["spec", "containers"])
+        .and_then(Node::as_seq)
+    else {
         return Vec::new();
     };
-    let labelled = object.root.path(&["metadata", "labels", "component"]).and_then(Node::as_str)
+    let labelled = object
+        .root
+        .path(&["metadata", "labels", "component"])
+        .and_then(Node::as_str)
         == Some(component.binary());
     let mut out = Vec::new();
     for (index, container) in containers.iter().enumerate() {
@@ -749,7 +801,8 @@ pub fn invocations<'a>(object: &'a K8sObject, component: Component) -> Vec<Invoc
             Some((c, skip)) if c == component => skip,
             Some(_) => continue,
             None if labelled && container.get("command").is_none() => {
-                let named = container.get("name").and_then(Node::as_str) == Some(component.binary());
+                let named =
+                    container.get("name").and_then(Node::as_str) == Some(component.binary());
                 if !named && containers.len() != 1 {
                     continue;
                 }
@@ -767,7 +820,12 @@ pub fn invocations<'a>(object: &'a K8sObject, component: Component) -> Vec<Invoc
                     continue;
                 }
                 if let Some(text) = item.as_str() {
-                    args.push(Arg { text, pos: item.pos, list, index: i });
+                    args.push(Arg {
+                        text,
+                        pos: item.pos,
+                        list,
+                        index: i,
+                    });
                 }
             }
         }
@@ -831,7 +889,12 @@ pub struct KubeletView<'a> {
 #[derive(Debug, Clone)]
 pub enum KubeletSetting<'v, 'a> {
     /// A command-line flag (overrides the file).
-    Flag { value: &'a str, pos: Pos, path: String, occurrence: &'v Occurrence<'a> },
+    Flag {
+        value: &'a str,
+        pos: Pos,
+        path: String,
+        occurrence: &'v Occurrence<'a>,
+    },
     /// The config file field.
     Config { node: &'a Node, path: String },
     /// Neither: the default applies (`legacy` = no config file, so the kubelet's insecure flag defaults).
@@ -842,18 +905,26 @@ pub enum KubeletSetting<'v, 'a> {
 
 /// Whether an object is a kubelet configuration file.
 pub fn is_kubelet_configuration(object: &K8sObject) -> bool {
-    object.id.kind == "KubeletConfiguration" && object.id.api_version.starts_with("kubelet.config.k8s.io/")
+    object.id.kind == "KubeletConfiguration"
+        && object.id.api_version.starts_with("kubelet.config.k8s.io/")
 }
 
 /// Every kubelet of the input: each Pod running `kubelet` (with its `--config` resolved among the
 /// KubeletConfiguration objects) and each KubeletConfiguration no kubelet command line claimed.
 pub fn kubelet_views<'a>(pods: &'a [K8sObject], configs: &'a [K8sObject]) -> Vec<KubeletView<'a>> {
-    let configs: Vec<&'a K8sObject> = configs.iter().filter(|o| is_kubelet_configuration(o)).collect();
+    let configs: Vec<&'a K8sObject> = configs
+        .iter()
+        .filter(|o| is_kubelet_configuration(o))
+        .collect();
     let mut claimed: Vec<&'a K8sObject> = Vec::new();
     let mut views = Vec::new();
     for pod in pods {
         for invocation in invocations(pod, Component::Kubelet) {
-            let mut view = KubeletView { invocation: None, config: None, config_unknown: false };
+            let mut view = KubeletView {
+                invocation: None,
+                config: None,
+                config_unknown: false,
+            };
             if let Some(path) = invocation.flags.value("config") {
                 match resolve_config(&configs, path) {
                     Resolved::Found(found) => {
@@ -869,7 +940,11 @@ pub fn kubelet_views<'a>(pods: &'a [K8sObject], configs: &'a [K8sObject]) -> Vec
     }
     for config in configs {
         if !claimed.iter().any(|c| std::ptr::eq(*c, config)) {
-            views.push(KubeletView { invocation: None, config: Some(config), config_unknown: false });
+            views.push(KubeletView {
+                invocation: None,
+                config: Some(config),
+                config_unknown: false,
+            });
         }
     }
     views
@@ -897,13 +972,21 @@ impl<'a> KubeletView<'a> {
         if let Some(invocation) = &self.invocation {
             if let Some(occurrence) = invocation.flags.last(flag) {
                 let (pos, path) = invocation.locate(occurrence);
-                return KubeletSetting::Flag { value: occurrence.value.unwrap_or("true"), pos, path, occurrence };
+                return KubeletSetting::Flag {
+                    value: occurrence.value.unwrap_or("true"),
+                    pos,
+                    path,
+                    occurrence,
+                };
             }
         }
         if let Some(config) = self.config {
             if let Some(node) = config.root.path(config_path) {
                 if !node.is_null() {
-                    return KubeletSetting::Config { node, path: config_path.join(".") };
+                    return KubeletSetting::Config {
+                        node,
+                        path: config_path.join("."),
+                    };
                 }
             }
             return KubeletSetting::Default { legacy: false };
@@ -924,11 +1007,19 @@ impl<'a> KubeletView<'a> {
         }
         let config = self.config?;
         let node = config.root.path(&["featureGates", gate])?;
-        Some((node.as_bool()?, node.pos, format!("featureGates.{gate}"), config))
+        Some((
+            node.as_bool()?,
+            node.pos,
+            format!("featureGates.{gate}"),
+            config,
+        ))
     }
 
     /// The object, position and path to report a setting at.
-    pub fn report_at(&self, setting: &KubeletSetting<'_, 'a>) -> Option<(&'a K8sObject, Pos, String)> {
+    pub fn report_at(
+        &self,
+        setting: &KubeletSetting<'_, 'a>,
+    ) -> Option<(&'a K8sObject, Pos, String)> {
         match setting {
             KubeletSetting::Flag { pos, path, .. } => {
                 Some((self.invocation.as_ref()?.object, *pos, path.clone()))
@@ -1006,7 +1097,10 @@ pub fn require_bool_flag(
                     object,
                     pos,
                     path,
-                    format!("{} sets --{flag}={value}: {consequence}", who(&invocation, component)),
+                    format!(
+                        "{} sets --{flag}={value}: {consequence}",
+                        who(&invocation, component)
+                    ),
                 );
             }
             BoolFlag::Unset if default != required => {
@@ -1040,17 +1134,62 @@ pub fn require_bool_flag(
     }
 }
 
+/// Requires every flag of `flags` to be set to a non-empty value on `component`'s command line; one finding
+/// per invocation naming the missing ones.
+pub fn require_flags(
+    object: &K8sObject,
+    component: Component,
+    flags: &[&str],
+    consequence: &str,
+    out: &mut crate::Emitter<'_>,
+) {
+    if object.id.kind != "Pod" {
+        return;
+    }
+    for invocation in invocations(object, component) {
+        let missing: Vec<String> = flags
+            .iter()
+            .filter(|f| invocation.flags.value(f).is_none_or(str::is_empty))
+            .map(|f| format!("--{f}"))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let (pos, path) = invocation.locate_missing();
+        out.emit(
+            object,
+            pos,
+            path,
+            format!("{} does not set {}: {consequence}", who(&invocation, component), missing.join(" or ")),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse_words<'a>(words: &[&'a str], spec: &FlagSpec) -> ParsedFlags<'a> {
-        parse(words.iter().enumerate().map(|(i, w)| Arg::plain(w, i)).collect(), spec)
+        parse(
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| Arg::plain(w, i))
+                .collect(),
+            spec,
+        )
     }
 
     #[test]
     fn equals_and_separate_values() {
-        let p = parse_words(&["--token-auth-file", "/x.csv", "--audit-log-path=/var/log/a.log"], &APISERVER);
+        let p = parse_words(
+            &[
+                "--token-auth-file",
+                "/x.csv",
+                "--audit-log-path=/var/log/a.log",
+            ],
+            &APISERVER,
+        );
         assert_eq!(p.value("token-auth-file"), Some("/x.csv"));
         assert_eq!(p.value("audit-log-path"), Some("/var/log/a.log"));
         assert!(p.positional.is_empty());
@@ -1058,54 +1197,93 @@ mod tests {
 
     #[test]
     fn value_flag_consumes_next_argument_even_if_it_looks_like_a_flag() {
-        let p = parse_words(&["--authorization-mode", "--anonymous-auth=false"], &APISERVER);
-        assert_eq!(p.value("authorization-mode"), Some("--anonymous-auth=false"));
+        let p = parse_words(
+            &["--authorization-mode", "--anonymous-auth=false"],
+            &APISERVER,
+        );
+        assert_eq!(
+            p.value("authorization-mode"),
+            Some("--anonymous-auth=false")
+        );
         assert_eq!(p.bool_flag("anonymous-auth"), BoolFlag::Unset);
     }
 
     #[test]
     fn bool_flag_never_consumes_next_argument() {
         let p = parse_words(&["--anonymous-auth", "false", "--profiling"], &APISERVER);
-        assert!(matches!(p.bool_flag("anonymous-auth"), BoolFlag::Set(true, _)));
+        assert!(matches!(
+            p.bool_flag("anonymous-auth"),
+            BoolFlag::Set(true, _)
+        ));
         assert_eq!(p.positional, vec![1]);
         assert!(matches!(p.bool_flag("profiling"), BoolFlag::Set(true, _)));
     }
 
     #[test]
     fn go_parse_bool_forms() {
-        for (text, want) in [("1", Some(true)), ("T", Some(true)), ("True", Some(true)), ("f", Some(false)), ("FALSE", Some(false))] {
+        for (text, want) in [
+            ("1", Some(true)),
+            ("T", Some(true)),
+            ("True", Some(true)),
+            ("f", Some(false)),
+            ("FALSE", Some(false)),
+        ] {
             assert_eq!(parse_go_bool(text), want, "{text}");
         }
         for text in ["yes", "no", "tRUE", "", "on", " true"] {
             assert_eq!(parse_go_bool(text), None, "{text}");
         }
         let p = parse_words(&["--anonymous-auth=no"], &APISERVER);
-        assert!(matches!(p.bool_flag("anonymous-auth"), BoolFlag::Invalid(_)));
+        assert!(matches!(
+            p.bool_flag("anonymous-auth"),
+            BoolFlag::Invalid(_)
+        ));
     }
 
     #[test]
     fn last_scalar_wins_and_names_are_normalised() {
-        let p = parse_words(&["--anonymous-auth=false", "--anonymous_auth=true"], &APISERVER);
-        assert!(matches!(p.bool_flag("anonymous-auth"), BoolFlag::Set(true, _)));
+        let p = parse_words(
+            &["--anonymous-auth=false", "--anonymous_auth=true"],
+            &APISERVER,
+        );
+        assert!(matches!(
+            p.bool_flag("anonymous-auth"),
+            BoolFlag::Set(true, _)
+        ));
     }
 
     #[test]
     fn go_flag_does_not_normalise_and_accepts_single_dash() {
-        let p = parse_words(&["-client-cert-auth", "--peer_client_cert_auth=true"], &ETCD);
-        assert!(matches!(p.bool_flag("client-cert-auth"), BoolFlag::Set(true, _)));
-        assert!(p.occurrences.iter().all(|o| o.name != "peer-client-cert-auth"));
+        let p = parse_words(
+            &["-client-cert-auth", "--peer_client_cert_auth=true"],
+            &ETCD,
+        );
+        assert!(matches!(
+            p.bool_flag("client-cert-auth"),
+            BoolFlag::Set(true, _)
+        ));
+        assert!(p
+            .occurrences
+            .iter()
+            .all(|o| o.name != "peer-client-cert-auth"));
     }
 
     #[test]
     fn go_flag_stops_at_first_positional() {
-        let p = parse_words(&["--cert-file=/a", "stray", "--client-cert-auth=true"], &ETCD);
+        let p = parse_words(
+            &["--cert-file=/a", "stray", "--client-cert-auth=true"],
+            &ETCD,
+        );
         assert_eq!(p.positional, vec![1, 2]);
         assert_eq!(p.bool_flag("client-cert-auth"), BoolFlag::Unset);
     }
 
     #[test]
     fn pflag_keeps_parsing_after_positional_and_double_dash_ends() {
-        let p = parse_words(&["stray", "--profiling=false", "--", "--anonymous-auth=false"], &APISERVER);
+        let p = parse_words(
+            &["stray", "--profiling=false", "--", "--anonymous-auth=false"],
+            &APISERVER,
+        );
         assert!(matches!(p.bool_flag("profiling"), BoolFlag::Set(false, _)));
         assert_eq!(p.bool_flag("anonymous-auth"), BoolFlag::Unset);
         assert_eq!(p.positional, vec![0, 3]);
@@ -1114,10 +1292,16 @@ mod tests {
     #[test]
     fn string_slice_appends_across_occurrences() {
         let p = parse_words(
-            &["--enable-admission-plugins=NodeRestriction", "--enable-admission-plugins", "AlwaysAdmit,PodSecurity"],
+            &[
+                "--enable-admission-plugins=NodeRestriction",
+                "--enable-admission-plugins",
+                "AlwaysAdmit,PodSecurity",
+            ],
             &APISERVER,
         );
-        let Some(Ok(items)) = p.list("enable-admission-plugins") else { panic!("list expected") };
+        let Some(Ok(items)) = p.list("enable-admission-plugins") else {
+            panic!("list expected")
+        };
         let names: Vec<&str> = items.iter().map(|i| i.value.as_ref()).collect();
         assert_eq!(names, ["NodeRestriction", "AlwaysAdmit", "PodSecurity"]);
         assert!(p.list("disable-admission-plugins").is_none());
@@ -1125,10 +1309,14 @@ mod tests {
 
     #[test]
     fn csv_records_like_go() {
-        let read = |s| read_csv_record(s).map(|v| v.into_iter().map(Cow::into_owned).collect::<Vec<_>>());
+        let read =
+            |s| read_csv_record(s).map(|v| v.into_iter().map(Cow::into_owned).collect::<Vec<_>>());
         assert_eq!(read(""), Ok(vec![]));
         assert_eq!(read("a, b"), Ok(vec!["a".to_owned(), " b".to_owned()]));
-        assert_eq!(read("\"a,b\",c"), Ok(vec!["a,b".to_owned(), "c".to_owned()]));
+        assert_eq!(
+            read("\"a,b\",c"),
+            Ok(vec!["a,b".to_owned(), "c".to_owned()])
+        );
         assert_eq!(read("\"x\"\"y\""), Ok(vec!["x\"y".to_owned()]));
         assert_eq!(read("a,"), Ok(vec!["a".to_owned(), String::new()]));
         assert_eq!(read("a\nb"), Ok(vec!["a".to_owned()]));
@@ -1141,12 +1329,21 @@ mod tests {
     #[test]
     fn feature_gates_merge() {
         let p = parse_words(
-            &["--feature-gates=A=true, RotateKubeletServerCertificate = false", "--feature-gates=B=false"],
+            &[
+                "--feature-gates=A=true, RotateKubeletServerCertificate = false",
+                "--feature-gates=B=false",
+            ],
             &KUBELET,
         );
-        assert!(matches!(p.feature_gate("RotateKubeletServerCertificate"), Some((false, _))));
+        assert!(matches!(
+            p.feature_gate("RotateKubeletServerCertificate"),
+            Some((false, _))
+        ));
         assert!(matches!(p.feature_gate("A"), Some((true, _))));
-        let p = parse_words(&["--feature-gates=X=false", "--feature-gates=X=true"], &KUBELET);
+        let p = parse_words(
+            &["--feature-gates=X=false", "--feature-gates=X=true"],
+            &KUBELET,
+        );
         assert!(matches!(p.feature_gate("X"), Some((true, _))));
     }
 
@@ -1166,7 +1363,15 @@ mod tests {
 
     #[test]
     fn unknown_flags_are_lenient() {
-        let p = parse_words(&["--some-new-bool", "--profiling=false", "--some-new-value", "x"], &APISERVER);
+        let p = parse_words(
+            &[
+                "--some-new-bool",
+                "--profiling=false",
+                "--some-new-value",
+                "x",
+            ],
+            &APISERVER,
+        );
         assert_eq!(p.value("some-new-value"), Some("x"));
         assert!(matches!(p.bool_flag("profiling"), BoolFlag::Set(false, _)));
         assert_eq!(p.last("some-new-bool").and_then(|o| o.value), None);
