@@ -4,9 +4,10 @@
 //! Field names are camelCase; new fields may be added within schema version 1, existing ones never change
 //! meaning. Positions are 1-based; 0 means unknown.
 
-use crate::{Diagnostic, ScanReport, SeverityCounts, ToolInfo};
-use mamori_model::Finding;
+use crate::{Diagnostic, PhaseCounts, RuleDescriptor, ScanReport, SeverityCounts, ToolInfo};
+use mamori_model::{Finding, Phase};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 /// The schema version written as `schemaVersion`.
@@ -82,6 +83,29 @@ struct JsonSummary {
     files_scanned: u64,
     errors: u64,
     notes: u64,
+    /// Every phase id → its counts (written in lifecycle order).
+    by_phase: PhaseMap,
+}
+
+/// Serializes as a JSON object keyed by phase id, in [`Phase::ALL`] order.
+struct PhaseMap(PhaseCounts);
+
+impl Serialize for PhaseMap {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Phase::ALL.len()))?;
+        for phase in Phase::ALL {
+            let counts = self.0.phase(phase);
+            map.serialize_entry(
+                phase.id(),
+                &JsonPhaseSummary {
+                    findings: counts.total(),
+                    by_severity: counts.into(),
+                },
+            )?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -91,6 +115,66 @@ struct JsonCounts {
     medium: u64,
     low: u64,
     info: u64,
+}
+
+impl From<SeverityCounts> for JsonCounts {
+    fn from(counts: SeverityCounts) -> JsonCounts {
+        JsonCounts {
+            critical: counts.critical,
+            high: counts.high,
+            medium: counts.medium,
+            low: counts.low,
+            info: counts.info,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonPhaseSummary {
+    findings: u64,
+    by_severity: JsonCounts,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonRule<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'a str,
+    phase: &'a str,
+    description: &'a str,
+    rationale: &'a str,
+    remediation: &'a str,
+    help_uri: &'a str,
+    references: Vec<JsonReference<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonReference<'a> {
+    label: &'a str,
+    url: &'a str,
+}
+
+fn json_rule<'a>(rule: &RuleDescriptor<'a>) -> JsonRule<'a> {
+    JsonRule {
+        id: rule.id,
+        title: rule.title,
+        severity: rule.severity.as_str(),
+        phase: rule.phase.id(),
+        description: rule.description,
+        rationale: rule.explanation(),
+        remediation: rule.remediation,
+        help_uri: rule.help_uri,
+        references: rule
+            .references
+            .iter()
+            .map(|r| JsonReference {
+                label: r.label,
+                url: r.url,
+            })
+            .collect(),
+    }
 }
 
 fn finding(f: &Finding) -> JsonFinding<'_> {
@@ -130,7 +214,10 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
 pub struct JsonReportWriter<'w> {
     out: &'w mut dyn Write,
     findings: u64,
-    counts: SeverityCounts,
+    counts: PhaseCounts,
+    /// Rules with findings, in first-seen order (bounded by the number of rules).
+    fired: Vec<String>,
+    fired_set: HashSet<String>,
 }
 
 impl<'w> JsonReportWriter<'w> {
@@ -160,7 +247,9 @@ impl<'w> JsonReportWriter<'w> {
         Ok(JsonReportWriter {
             out,
             findings: 0,
-            counts: SeverityCounts::default(),
+            counts: PhaseCounts::default(),
+            fired: Vec::new(),
+            fired_set: HashSet::new(),
         })
     }
 
@@ -172,17 +261,35 @@ impl<'w> JsonReportWriter<'w> {
             b",\n    "
         })?;
         self.findings += 1;
-        self.counts.add(f.severity);
+        self.counts.add(f.phase, f.severity);
+        if !self.fired_set.contains(f.rule_id.as_str()) {
+            self.fired_set.insert(f.rule_id.clone());
+            self.fired.push(f.rule_id.clone());
+        }
         write_compact(self.out, &finding(f))
     }
 
-    /// Closes the findings array and writes errors, notes and the summary.
+    /// Closes the findings array and writes errors, notes and the summary (no rule metadata is known, so
+    /// `rules` is empty).
     pub fn finish(
         self,
         errors: &[Diagnostic],
         notes: &[Diagnostic],
         objects_scanned: u64,
         files_scanned: u64,
+    ) -> io::Result<()> {
+        self.finish_with_rules(errors, notes, objects_scanned, files_scanned, &[])
+    }
+
+    /// Closes the findings array and writes errors, notes, the metadata of every rule in `rules` that has
+    /// findings (in first-seen order) and the summary.
+    pub fn finish_with_rules(
+        self,
+        errors: &[Diagnostic],
+        notes: &[Diagnostic],
+        objects_scanned: u64,
+        files_scanned: u64,
+        rules: &[RuleDescriptor<'_>],
     ) -> io::Result<()> {
         let out = self.out;
         out.write_all(if self.findings == 0 {
@@ -193,21 +300,25 @@ impl<'w> JsonReportWriter<'w> {
         write_lines(out, errors)?;
         out.write_all(b",\n  \"notes\": [")?;
         write_lines(out, notes)?;
+        out.write_all(b",\n  \"rules\": [")?;
+        let mut written = 0usize;
+        for id in &self.fired {
+            if let Some(rule) = rules.iter().find(|r| r.id == id.as_str()) {
+                out.write_all(if written == 0 { b"\n    " } else { b",\n    " })?;
+                write_compact(out, &json_rule(rule))?;
+                written += 1;
+            }
+        }
+        out.write_all(if written == 0 { b"]" } else { b"\n  ]" })?;
         out.write_all(b",\n  \"summary\": ")?;
-        let counts = self.counts;
         let summary = JsonSummary {
             findings: self.findings,
-            by_severity: JsonCounts {
-                critical: counts.critical,
-                high: counts.high,
-                medium: counts.medium,
-                low: counts.low,
-                info: counts.info,
-            },
+            by_severity: self.counts.total().into(),
             objects_scanned,
             files_scanned,
             errors: errors.len() as u64,
             notes: notes.len() as u64,
+            by_phase: PhaseMap(self.counts),
         };
         write_compact(out, &summary)?;
         out.write_all(b"\n}\n")
@@ -227,22 +338,34 @@ fn write_lines(out: &mut dyn Write, items: &[Diagnostic]) -> io::Result<()> {
     out.write_all(if items.is_empty() { b"]" } else { b"\n  ]" })
 }
 
-/// Writes a collected `report` (same bytes as streaming it through [`JsonReportWriter`]).
+/// Writes a collected `report` (same bytes as streaming it through [`JsonReportWriter`]), without rule metadata.
 pub fn render(
     report: &ScanReport,
     tool: &ToolInfo,
     policy: PolicyInfo<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    render_with_rules(report, tool, policy, &[], out)
+}
+
+/// Writes a collected `report` with the metadata of the rules that fired.
+pub fn render_with_rules(
+    report: &ScanReport,
+    tool: &ToolInfo,
+    policy: PolicyInfo<'_>,
+    rules: &[RuleDescriptor<'_>],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut writer = JsonReportWriter::new(out, tool, policy)?;
     for f in &report.findings {
         writer.finding(f)?;
     }
-    writer.finish(
+    writer.finish_with_rules(
         &report.errors,
         &report.notes,
         report.objects_scanned,
         report.files_scanned,
+        rules,
     )
 }
 
@@ -325,7 +448,9 @@ mod tests {
         render(&ScanReport::default(), &TOOL, policy, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.contains("\"findings\": [],\n  \"errors\": [],\n  \"notes\": [],"),
+            text.contains(
+                "\"findings\": [],\n  \"errors\": [],\n  \"notes\": [],\n  \"rules\": [],"
+            ),
             "{text}"
         );
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -352,5 +477,51 @@ mod tests {
         let lines: Vec<&str> = text.lines().filter(|l| l.contains("\"ruleId\"")).collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].ends_with("},") && lines[1].ends_with('}'));
+    }
+
+    #[test]
+    fn rules_block_and_summary_by_phase() {
+        use crate::test_support::rules;
+        let mut network = make_finding("pss.hostPorts", Severity::Medium, "b.yaml", 4, "api");
+        network.phase = mamori_model::Phase::Network;
+        let report = ScanReport {
+            findings: vec![
+                network,
+                make_finding("pss.privileged", Severity::Critical, "a.yaml", 1, "a"),
+                make_finding("pss.privileged", Severity::Critical, "a.yaml", 9, "b"),
+                make_finding("pss.unknown", Severity::Low, "a.yaml", 9, "b"),
+            ],
+            ..ScanReport::default()
+        };
+        let mut out = Vec::new();
+        let policy = PolicyInfo {
+            pss_level: "restricted",
+            pss_version: "latest",
+        };
+        render_with_rules(&report, &TOOL, policy, &rules(), &mut out).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let listed: Vec<&str> = value["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, ["pss.hostPorts", "pss.privileged"]);
+        let privileged = &value["rules"][1];
+        assert_eq!(privileged["severity"], "critical");
+        assert_eq!(privileged["references"][1]["label"], "MITRE ATT&CK T1611");
+        // No rationale of its own: the description stands in.
+        assert_eq!(
+            value["rules"][0]["rationale"],
+            "Host ports bind to the node's network."
+        );
+        let by_phase = &value["summary"]["byPhase"];
+        assert_eq!(by_phase.as_object().unwrap().len(), 8);
+        assert_eq!(by_phase["runtime-compute"]["findings"], 3);
+        assert_eq!(by_phase["runtime-compute"]["bySeverity"]["critical"], 2);
+        assert_eq!(by_phase["runtime-compute"]["bySeverity"]["low"], 1);
+        assert_eq!(by_phase["network"]["bySeverity"]["medium"], 1);
+        assert_eq!(by_phase["develop"]["findings"], 0);
+        assert_eq!(value["summary"]["findings"], 4);
     }
 }

@@ -1,19 +1,27 @@
 //! Renderers of mamori's one finding model and of Pod Security results.
 //!
 //! Every format renders the same data: a [`ScanReport`] (findings, errors, notes, counts) for `mamori scan`
-//! ([`table`], [`json`], [`sarif`]) and a list of [`pss::PssRecord`]s for `mamori pss` ([`pss`]). Renderers
+//! ([`table`], [`json`], [`sarif`], [`junit`], [`html`]) and a list of [`pss::PssRecord`]s for `mamori pss` ([`pss`]). Renderers
 //! write to any [`std::io::Write`] in one linear pass; they never print to the terminal themselves and never
 //! exit. Colour is emitted as ANSI styles by the table renderer when asked; the caller strips it (e.g. with
 //! `anstream`) when the destination is not a terminal.
 //!
 //! Rule metadata arrives as [`RuleDescriptor`]s, so this crate stays independent of the scan engine.
+//!
+//! Every `mamori scan` renderer has a streaming writer (`TableWriter`, `JsonReportWriter`, `SarifWriter`,
+//! `JunitWriter`, `HtmlWriter`) whose memory does not grow with the number of findings: formats that need totals
+//! before the findings (table, JUnit, HTML) buffer their rendered bytes in a [`spill::SpillBuffer`] that moves to
+//! an anonymous temporary file past a few MiB.
 
+pub mod html;
 pub mod json;
+pub mod junit;
 pub mod pss;
 pub mod sarif;
+pub mod spill;
 pub mod table;
 
-use mamori_model::{Finding, Pos, Severity};
+use mamori_model::{Finding, Phase, Pos, Severity};
 use std::sync::Arc;
 
 /// Name, version and home page of the tool, as reported in JSON and SARIF.
@@ -55,6 +63,75 @@ pub struct RuleDescriptor<'a> {
     /// What to change, concretely.
     pub remediation: &'a str,
     pub help_uri: &'a str,
+    /// A longer explanation of why the rule matters; empty when `description` says it all.
+    pub rationale: &'a str,
+    /// Where the guidance comes from (PSS, CIS Benchmark, NSA/CISA, MITRE ATT&CK, Kubernetes docs).
+    pub references: &'a [RuleReference<'a>],
+}
+
+impl<'a> RuleDescriptor<'a> {
+    /// The rationale, falling back to the description when the rule has none of its own.
+    pub fn explanation(&self) -> &'a str {
+        if self.rationale.trim().is_empty() {
+            self.description
+        } else {
+            self.rationale
+        }
+    }
+}
+
+/// One reference of a rule, e.g. `CIS 5.2.2` → its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleReference<'a> {
+    /// Human label: `PSS`, `CIS 5.2.2`, `NSA/CISA`, `MITRE ATT&CK T1611`, `CVE-2020-8554`, a docs page title.
+    pub label: &'a str,
+    pub url: &'a str,
+}
+
+/// The rule family of a rule id: the part before the first `.` (`pss`, `workload`, `rbac`, …).
+pub fn rule_family(rule_id: &str) -> &str {
+    rule_id
+        .split_once('.')
+        .map_or(rule_id, |(family, _)| family)
+}
+
+/// Index of `phase` in [`Phase::ALL`] (the display order of phases).
+pub fn phase_index(phase: Phase) -> usize {
+    Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0)
+}
+
+/// Finding counts per phase (in [`Phase::ALL`] order) and severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PhaseCounts {
+    pub by_phase: [SeverityCounts; 8],
+}
+
+impl PhaseCounts {
+    /// Counts one more finding.
+    pub fn add(&mut self, phase: Phase, severity: Severity) {
+        if let Some(counts) = self.by_phase.get_mut(phase_index(phase)) {
+            counts.add(severity);
+        }
+    }
+
+    /// The counts of one phase.
+    pub fn phase(&self, phase: Phase) -> SeverityCounts {
+        self.by_phase
+            .get(phase_index(phase))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// All phases added up.
+    pub fn total(&self) -> SeverityCounts {
+        let mut total = SeverityCounts::default();
+        for counts in &self.by_phase {
+            for severity in Severity::ALL {
+                total.add_n(severity, counts.get(severity));
+            }
+        }
+        total
+    }
 }
 
 /// Everything one `mamori scan` run produced, in input order.
@@ -92,6 +169,16 @@ impl SeverityCounts {
     /// Counts one more finding of `severity`.
     pub fn add(&mut self, severity: Severity) {
         *self.slot(severity) += 1;
+    }
+
+    /// Counts `n` more findings of `severity`.
+    pub fn add_n(&mut self, severity: Severity, n: u64) {
+        *self.slot(severity) += n;
+    }
+
+    /// All severities added up.
+    pub fn total(&self) -> u64 {
+        self.critical + self.high + self.medium + self.low + self.info
     }
 
     /// The count for one severity.
@@ -160,6 +247,17 @@ pub(crate) mod test_support {
                 description: "Privileged containers can do almost anything the host can.",
                 remediation: "Remove securityContext.privileged or set it to false.",
                 help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
+                rationale: "A privileged container <b>runs</b> with all capabilities & host devices.",
+                references: &[
+                    RuleReference {
+                        label: "PSS baseline",
+                        url: "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
+                    },
+                    RuleReference {
+                        label: "MITRE ATT&CK T1611",
+                        url: "https://attack.mitre.org/techniques/T1611/",
+                    },
+                ],
             },
             RuleDescriptor {
                 id: "pss.hostPorts",
@@ -169,6 +267,8 @@ pub(crate) mod test_support {
                 description: "Host ports bind to the node's network.",
                 remediation: "Remove hostPort.",
                 help_uri: "https://kubernetes.io/docs/concepts/security/pod-security-standards/",
+                rationale: "",
+                references: &[],
             },
         ]
     }

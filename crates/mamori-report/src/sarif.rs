@@ -78,6 +78,14 @@ struct RuleProperties<'a> {
     tags: Vec<&'a str>,
     phase: &'static str,
     severity: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    references: Vec<RuleReferenceProperty<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleReferenceProperty<'a> {
+    label: &'a str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -269,15 +277,6 @@ pub fn render(
 }
 
 fn rule<'a>(r: &RuleDescriptor<'a>) -> Rule<'a> {
-    let markdown = format!(
-        "**{}** ({} severity, phase {})\n\n{}\n\n**Remediation:** {}\n\n[Reference]({})",
-        r.title,
-        r.severity,
-        r.phase.title(),
-        r.description,
-        r.remediation,
-        r.help_uri
-    );
     Rule {
         id: r.id,
         name: pascal_case(r.title),
@@ -288,12 +287,8 @@ fn rule<'a>(r: &RuleDescriptor<'a>) -> Rule<'a> {
             text: sentence(r.description),
         },
         help: Help {
-            text: format!(
-                "{} Remediation: {}",
-                sentence(r.description),
-                sentence(r.remediation)
-            ),
-            markdown,
+            text: help_text(r),
+            markdown: help_markdown(r),
         },
         help_uri: r.help_uri,
         default_configuration: DefaultConfiguration {
@@ -301,11 +296,80 @@ fn rule<'a>(r: &RuleDescriptor<'a>) -> Rule<'a> {
         },
         properties: RuleProperties {
             security_severity: security_severity(r.severity),
-            tags: vec!["security", "kubernetes", r.phase.id()],
+            tags: vec![
+                "security",
+                "kubernetes",
+                r.phase.id(),
+                crate::rule_family(r.id),
+            ],
             phase: r.phase.id(),
             severity: r.severity.as_str(),
+            references: r
+                .references
+                .iter()
+                .map(|reference| RuleReferenceProperty {
+                    label: reference.label,
+                    url: reference.url,
+                })
+                .collect(),
         },
     }
+}
+
+/// The references of a rule; the help URI stands in when the rule lists none.
+fn references_or_help<'a>(r: &RuleDescriptor<'a>) -> Vec<(&'a str, &'a str)> {
+    if r.references.is_empty() {
+        vec![("Documentation", r.help_uri)]
+    } else {
+        r.references.iter().map(|x| (x.label, x.url)).collect()
+    }
+}
+
+/// Plain-text help: rationale, remediation and references with their URLs.
+fn help_text(r: &RuleDescriptor<'_>) -> String {
+    let references: Vec<String> = references_or_help(r)
+        .into_iter()
+        .map(|(label, url)| format!("{label} <{url}>"))
+        .collect();
+    format!(
+        "{} Remediation: {} References: {}",
+        sentence(r.explanation()),
+        sentence(r.remediation),
+        references.join("; ")
+    )
+}
+
+/// Markdown help (what GitHub code scanning shows under "Rule help"): title line, rationale, remediation and
+/// the references as links.
+fn help_markdown(r: &RuleDescriptor<'_>) -> String {
+    let mut markdown = format!(
+        "**{}** ({} severity, phase {})\n\n{}\n\n**Remediation:** {}\n\n**References:**\n",
+        markdown_text(r.title),
+        r.severity,
+        r.phase.title(),
+        markdown_text(r.explanation()),
+        markdown_text(r.remediation),
+    );
+    for (label, url) in references_or_help(r) {
+        markdown.push_str(&format!(
+            "- [{}]({})\n",
+            markdown_text(label),
+            url.replace(['(', ')', ' '], "")
+        ));
+    }
+    markdown
+}
+
+/// Escapes the characters that would start markdown links, emphasis or HTML in rule metadata.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '[' | ']' | '*' | '_' | '<' | '>' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn result(
@@ -516,10 +580,27 @@ mod tests {
         assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
         assert_eq!(rules[1]["properties"]["security-severity"], "5.5");
         assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
-        assert!(rules[0]["help"]["markdown"]
+        let markdown = rules[0]["help"]["markdown"].as_str().unwrap();
+        assert!(markdown.contains("**Remediation:** Remove securityContext.privileged"));
+        // The rationale (escaped), then every reference as a link.
+        assert!(markdown.contains("A privileged container \\<b\\>runs\\</b\\> with all"));
+        assert!(markdown
+            .contains("- [MITRE ATT&CK T1611](https://attack.mitre.org/techniques/T1611/)\n"));
+        assert!(rules[0]["help"]["text"]
             .as_str()
             .unwrap()
-            .contains("**Remediation:**"));
+            .contains("References: PSS baseline <https://kubernetes.io/"));
+        assert_eq!(
+            rules[0]["properties"]["references"][1]["label"],
+            "MITRE ATT&CK T1611"
+        );
+        assert_eq!(rules[0]["properties"]["tags"][3], "pss");
+        // A rule without references links its help URI.
+        assert!(rules[1]["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .ends_with("- [Documentation](https://kubernetes.io/docs/concepts/security/pod-security-standards/)\n"));
+        assert!(rules[1]["properties"].get("references").is_none());
         assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 0);
     }
 

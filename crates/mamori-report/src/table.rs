@@ -1,19 +1,23 @@
-//! The human table: findings grouped by lifecycle phase, then how to fix each rule that fired, errors, notes
-//! and a one-line summary.
+//! The human table: findings grouped by lifecycle phase (each heading with its counts by severity), how to fix
+//! each rule that fired, errors, notes, a per-phase summary and the overall summary line.
 //!
 //! ```text
-//! Runtime: compute (2)
+//! Runtime: compute (2: critical 1, medium 1)
 //!   critical  pss.privileged  Deployment/web (namespace shop)  deploy.yaml:12:11
 //!             privileged: container "app" must not set securityContext.privileged=true
 //!             at spec.template.spec.containers[0].securityContext.privileged
 //! ```
 //!
-//! Findings keep input order inside a phase. With `color`, ANSI styles are emitted; the caller strips them when
-//! the destination is not a terminal or `NO_COLOR` is set.
+//! Findings keep input order inside a phase. [`TableWriter`] streams: each finding is rendered as it arrives
+//! into its phase's [`SpillBuffer`] (memory, then an anonymous temporary file), and only counters and the rules
+//! that fired stay in memory; [`TableWriter::finish`] assembles the sections. With `color`, ANSI styles are
+//! emitted; the caller strips them when the destination is not a terminal or `NO_COLOR` is set.
 
-use crate::{ScanReport, SeverityCounts};
+use crate::spill::{SpillBuffer, DEFAULT_SPILL_THRESHOLD};
+use crate::{phase_index, Diagnostic, PhaseCounts, ScanReport, SeverityCounts};
 use mamori_model::{Finding, Phase, Severity};
 use owo_colors::Style;
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 /// Options of the table renderer.
@@ -23,87 +27,228 @@ pub struct TableOptions {
     pub color: bool,
 }
 
-/// Writes `report` as the human-readable table.
+/// Writes a collected `report` as the human-readable table (same bytes as streaming it through
+/// [`TableWriter`]).
 pub fn render(report: &ScanReport, options: TableOptions, out: &mut dyn Write) -> io::Result<()> {
-    let painter = Painter {
-        color: options.color,
-    };
-    // Group by phase without re-sorting: one pass to bucket indices, order inside a bucket is input order.
-    let mut by_phase: Vec<Vec<&Finding>> = vec![Vec::new(); Phase::ALL.len()];
+    let mut writer = TableWriter::new(options);
     for finding in &report.findings {
-        let slot = Phase::ALL
+        writer.finding(finding)?;
+    }
+    writer.finish(
+        &report.errors,
+        &report.notes,
+        report.objects_scanned,
+        report.files_scanned,
+        out,
+    )
+}
+
+/// Streams the table: findings are rendered as they arrive into one bounded buffer per phase; the output is
+/// assembled by [`TableWriter::finish`].
+pub struct TableWriter {
+    painter: Painter,
+    sections: Vec<SpillBuffer>,
+    counts: PhaseCounts,
+    /// Rules that fired, for the "How to fix" section: first-seen order and membership.
+    fixes: Vec<(String, String)>,
+    fired: HashSet<String>,
+}
+
+impl TableWriter {
+    /// A writer whose phase buffers spill to disk past [`DEFAULT_SPILL_THRESHOLD`] bytes each.
+    pub fn new(options: TableOptions) -> TableWriter {
+        TableWriter::with_spill_threshold(options, DEFAULT_SPILL_THRESHOLD)
+    }
+
+    /// A writer whose phase buffers spill to disk past `threshold` bytes each.
+    pub fn with_spill_threshold(options: TableOptions, threshold: usize) -> TableWriter {
+        TableWriter {
+            painter: Painter {
+                color: options.color,
+            },
+            sections: Phase::ALL
+                .iter()
+                .map(|_| SpillBuffer::new(threshold))
+                .collect(),
+            counts: PhaseCounts::default(),
+            fixes: Vec::new(),
+            fired: HashSet::new(),
+        }
+    }
+
+    /// Renders one finding into its phase's buffer.
+    pub fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        self.counts.add(finding.phase, finding.severity);
+        if !finding.remediation.is_empty() && !self.fired.contains(finding.rule_id.as_str()) {
+            self.fired.insert(finding.rule_id.clone());
+            self.fixes
+                .push((finding.rule_id.clone(), finding.remediation.clone()));
+        }
+        match self.sections.get_mut(phase_index(finding.phase)) {
+            Some(section) => write_finding(finding, &self.painter, section),
+            None => Ok(()),
+        }
+    }
+
+    /// The most bytes any phase buffer held in memory at once.
+    pub fn peak_buffer_memory(&self) -> usize {
+        self.sections
             .iter()
-            .position(|p| *p == finding.phase)
-            .unwrap_or(0);
-        if let Some(bucket) = by_phase.get_mut(slot) {
-            bucket.push(finding);
-        }
+            .map(SpillBuffer::peak_memory)
+            .max()
+            .unwrap_or(0)
     }
 
-    let mut first_section = true;
-    for (phase, findings) in Phase::ALL.iter().zip(&by_phase) {
-        if findings.is_empty() {
-            continue;
+    /// Bytes moved to temporary files so far.
+    pub fn spilled_bytes(&self) -> u64 {
+        self.sections.iter().map(SpillBuffer::spilled_bytes).sum()
+    }
+
+    /// Writes the phase sections, how to fix, errors, notes and the summaries to `out`.
+    pub fn finish(
+        mut self,
+        errors: &[Diagnostic],
+        notes: &[Diagnostic],
+        objects_scanned: u64,
+        files_scanned: u64,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let painter = &self.painter;
+        let mut first_section = true;
+        for (phase, section) in Phase::ALL.iter().zip(self.sections.iter_mut()) {
+            let counts = self.counts.phase(*phase);
+            if counts.total() == 0 {
+                continue;
+            }
+            section_gap(&mut first_section, out)?;
+            let heading = format!(
+                "{} ({}: {})",
+                phase.title(),
+                counts.total(),
+                nonzero_counts(&counts)
+            );
+            writeln!(
+                out,
+                "{}",
+                painter.paint(&heading, Style::new().bold().underline())
+            )?;
+            section.drain_into(out)?;
         }
+
+        if !self.fixes.is_empty() {
+            section_gap(&mut first_section, out)?;
+            writeln!(out, "{}", painter.paint("How to fix", Style::new().bold()))?;
+            for (rule, remediation) in &self.fixes {
+                writeln!(
+                    out,
+                    "  {}: {remediation}",
+                    painter.paint(rule, Style::new().bold())
+                )?;
+            }
+        }
+
+        if !errors.is_empty() {
+            section_gap(&mut first_section, out)?;
+            writeln!(
+                out,
+                "{}",
+                painter.paint("Errors", Style::new().bold().red())
+            )?;
+            for error in errors {
+                writeln!(out, "  {error}")?;
+            }
+        }
+        if !notes.is_empty() {
+            section_gap(&mut first_section, out)?;
+            writeln!(out, "{}", painter.paint("Notes", Style::new().bold()))?;
+            for note in notes {
+                writeln!(out, "  {note}")?;
+            }
+        }
+
         section_gap(&mut first_section, out)?;
-        let heading = format!("{} ({})", phase.title(), findings.len());
+        let total = self.counts.total();
+        if total.total() == 0 {
+            writeln!(
+                out,
+                "{}",
+                painter.paint("No findings.", Style::new().green().bold())
+            )?;
+        } else {
+            write_phase_summary(&self.counts, painter, out)?;
+        }
         writeln!(
             out,
             "{}",
-            painter.paint(&heading, Style::new().bold().underline())
-        )?;
-        for finding in findings {
-            write_finding(finding, &painter, out)?;
-        }
+            summary_text(&total, objects_scanned, files_scanned, errors.len() as u64)
+        )
     }
-
-    write_remediations(report, &painter, &mut first_section, out)?;
-
-    if !report.errors.is_empty() {
-        section_gap(&mut first_section, out)?;
-        writeln!(
-            out,
-            "{}",
-            painter.paint("Errors", Style::new().bold().red())
-        )?;
-        for error in &report.errors {
-            writeln!(out, "  {error}")?;
-        }
-    }
-    if !report.notes.is_empty() {
-        section_gap(&mut first_section, out)?;
-        writeln!(out, "{}", painter.paint("Notes", Style::new().bold()))?;
-        for note in &report.notes {
-            writeln!(out, "  {note}")?;
-        }
-    }
-
-    section_gap(&mut first_section, out)?;
-    if report.findings.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            painter.paint("No findings.", Style::new().green().bold())
-        )?;
-    }
-    writeln!(out, "{}", summary_line(report))
 }
 
 /// `7 findings (critical 1, high 2, medium 4, low 0, info 0) in 5 objects from 3 files, 1 error`.
 pub fn summary_line(report: &ScanReport) -> String {
-    let counts = SeverityCounts::of(&report.findings);
+    summary_text(
+        &SeverityCounts::of(&report.findings),
+        report.objects_scanned,
+        report.files_scanned,
+        report.errors.len() as u64,
+    )
+}
+
+fn summary_text(counts: &SeverityCounts, objects: u64, files: u64, errors: u64) -> String {
     let by_severity: Vec<String> = Severity::ALL
         .iter()
         .map(|s| format!("{s} {}", counts.get(*s)))
         .collect();
     format!(
         "Summary: {} ({}) in {} from {}, {}",
-        plural(report.findings.len() as u64, "finding", "findings"),
+        plural(counts.total(), "finding", "findings"),
         by_severity.join(", "),
-        plural(report.objects_scanned, "object", "objects"),
-        plural(report.files_scanned, "file", "files"),
-        plural(report.errors.len() as u64, "error", "errors"),
+        plural(objects, "object", "objects"),
+        plural(files, "file", "files"),
+        plural(errors, "error", "errors"),
     )
+}
+
+/// `critical 1, medium 4` (severities with findings only, most severe first).
+fn nonzero_counts(counts: &SeverityCounts) -> String {
+    Severity::ALL
+        .iter()
+        .filter(|s| counts.get(**s) > 0)
+        .map(|s| format!("{s} {}", counts.get(*s)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The per-phase table of counts by severity (phases with findings only), with a total row.
+fn write_phase_summary(
+    counts: &PhaseCounts,
+    painter: &Painter,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    const PHASE_WIDTH: usize = 16;
+    // The header's first column spans the rows' two-space indent.
+    let mut header = format!("{:<width$}", "By phase", width = PHASE_WIDTH + 2);
+    for severity in Severity::ALL {
+        header.push_str(&format!("  {:>8}", severity.as_str()));
+    }
+    header.push_str(&format!("  {:>8}", "total"));
+    writeln!(out, "{}", painter.paint(&header, Style::new().bold()))?;
+    let row = |title: &str, phase_counts: &SeverityCounts| {
+        let mut line = format!("  {title:<PHASE_WIDTH$}");
+        for severity in Severity::ALL {
+            line.push_str(&format!("  {:>8}", phase_counts.get(severity)));
+        }
+        line.push_str(&format!("  {:>8}", phase_counts.total()));
+        line
+    };
+    for phase in Phase::ALL {
+        let phase_counts = counts.phase(phase);
+        if phase_counts.total() > 0 {
+            writeln!(out, "{}", row(phase.title(), &phase_counts))?;
+        }
+    }
+    writeln!(out, "{}", row("all phases", &counts.total()))
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -141,37 +286,6 @@ fn write_finding(finding: &Finding, painter: &Painter, out: &mut dyn Write) -> i
             out,
             "            {}",
             painter.paint(&format!("at {}", loc.field_path), Style::new().dimmed())
-        )?;
-    }
-    Ok(())
-}
-
-/// One "how to fix" line per distinct rule that fired, in first-seen order.
-fn write_remediations(
-    report: &ScanReport,
-    painter: &Painter,
-    first_section: &mut bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut lines: Vec<(&str, &str)> = Vec::new();
-    for finding in &report.findings {
-        if finding.remediation.is_empty() || seen.contains(&finding.rule_id.as_str()) {
-            continue;
-        }
-        seen.push(&finding.rule_id);
-        lines.push((&finding.rule_id, &finding.remediation));
-    }
-    if lines.is_empty() {
-        return Ok(());
-    }
-    section_gap(first_section, out)?;
-    writeln!(out, "{}", painter.paint("How to fix", Style::new().bold()))?;
-    for (rule, remediation) in lines {
-        writeln!(
-            out,
-            "  {}: {remediation}",
-            painter.paint(rule, Style::new().bold())
         )?;
     }
     Ok(())
@@ -239,8 +353,8 @@ mod tests {
     #[test]
     fn groups_by_phase_in_phase_order_keeping_input_order() {
         let text = render_plain(&sample());
-        let compute = text.find("Runtime: compute (2)").unwrap();
-        let network = text.find("Network (1)").unwrap();
+        let compute = text.find("Runtime: compute (2: critical 2)").unwrap();
+        let network = text.find("Network (1: medium 1)").unwrap();
         assert!(compute < network);
         let web = text.find("Deployment/web").unwrap();
         let db = text.find("Deployment/db").unwrap();
@@ -256,6 +370,15 @@ mod tests {
         let text = render_plain(&sample());
         assert_eq!(text.matches("  pss.privileged: Remove").count(), 1);
         assert!(text.contains("Errors\n  c.yaml:3:5: bad\n"));
+        assert!(
+            text.contains(concat!(
+                "By phase            critical      high    medium       low      info     total\n",
+                "  Runtime: compute         2         0         0         0         0         2\n",
+                "  Network                  0         0         1         0         0         1\n",
+                "  all phases               2         0         1         0         0         3\n",
+            )),
+            "{text}"
+        );
         assert!(text.ends_with(
             "Summary: 3 findings (critical 2, high 0, medium 1, low 0, info 0) in 3 objects from 3 files, 1 error\n"
         ));
@@ -280,5 +403,50 @@ mod tests {
             text,
             "No findings.\nSummary: 0 findings (critical 0, high 0, medium 0, low 0, info 0) in 1 object from 1 file, 0 errors\n"
         );
+    }
+
+    #[test]
+    fn streaming_with_tiny_buffers_spills_and_gives_identical_output() {
+        let mut findings = Vec::new();
+        for i in 0..5_000u32 {
+            let mut f = finding(
+                "pss.privileged",
+                Severity::Critical,
+                "a.yaml",
+                i,
+                &format!("w{i}"),
+            );
+            if i % 3 == 0 {
+                f.phase = Phase::Network;
+                f.rule_id = format!("net.rule-{}", i % 7);
+            }
+            findings.push(f);
+        }
+        let report = ScanReport {
+            findings,
+            objects_scanned: 5_000,
+            files_scanned: 1,
+            ..ScanReport::default()
+        };
+        let expected = render_plain(&report);
+
+        let threshold = 4096;
+        let mut writer =
+            TableWriter::with_spill_threshold(TableOptions { color: false }, threshold);
+        for f in &report.findings {
+            writer.finding(f).unwrap();
+        }
+        assert!(
+            writer.spilled_bytes() > 1_000_000,
+            "{}",
+            writer.spilled_bytes()
+        );
+        // Memory per phase never holds more than the threshold plus one finding's lines.
+        assert!(writer.peak_buffer_memory() < threshold + 512);
+        let mut out = Vec::new();
+        writer.finish(&[], &[], 5_000, 1, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        assert!(expected.contains("Network (1667: critical 1667)"));
+        assert_eq!(expected.matches("\n  net.rule-").count(), 7);
     }
 }

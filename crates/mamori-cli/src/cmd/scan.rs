@@ -1,13 +1,16 @@
-//! `mamori scan`: findings of every rule family (Pod Security Standards today) as a table, JSON or SARIF.
+//! `mamori scan`: findings of every rule family (Pod Security Standards today) as a table, JSON, SARIF, JUnit XML
+//! or a self-contained HTML page.
 
 use super::Outcome;
 use crate::options::{self, Destination, LevelArg, LimitArgs, VersionArg};
 use clap::{Args, ValueEnum};
 use mamori_model::{Finding, Severity};
+use mamori_report::html::{HtmlContext, HtmlWriter};
 use mamori_report::json::{JsonReportWriter, PolicyInfo};
+use mamori_report::junit::JunitWriter;
 use mamori_report::sarif::{SarifOptions, SarifWriter};
-use mamori_report::table::TableOptions;
-use mamori_report::{Diagnostic, RuleDescriptor, ScanReport, ToolInfo};
+use mamori_report::table::{TableOptions, TableWriter};
+use mamori_report::{Diagnostic, RuleDescriptor, ToolInfo};
 use mamori_scan::{ScanItem, ScanOptions};
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -23,6 +26,11 @@ pub enum ScanFormat {
     Json,
     /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
     Sarif,
+    /// JUnit XML for CI test dashboards: a testsuite per file, a testcase per object and rule family
+    /// (docs/junit-output.md).
+    Junit,
+    /// One self-contained HTML page: summary, chart, filters and explained findings (docs/html-report.md).
+    Html,
 }
 
 /// The lowest severity that makes `mamori scan` exit 1.
@@ -93,8 +101,8 @@ pub const TOOL: ToolInfo = ToolInfo {
     information_uri: "https://github.com/mamori-dev/mamori",
 };
 
-/// Runs `mamori scan`. JSON and SARIF stream findings as they arrive (memory does not grow with the number of
-/// findings); the table groups by phase, so it collects findings first.
+/// Runs `mamori scan`. Every format streams findings as they arrive, so memory does not grow with the number of
+/// findings (the table, JUnit and HTML writers buffer rendered bytes in temporary files past a few MiB).
 pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     let scan_options = ScanOptions {
         pss: options::level_version(&args.pss_level, &args.pss_version),
@@ -119,7 +127,10 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     let mut write_result: io::Result<()> = Ok(());
 
     let mut sink = match args.format {
-        ScanFormat::Table => Sink::Table(Vec::new()),
+        // The renderer always styles; AutoStream strips the escapes at the end when colour is off.
+        ScanFormat::Table => Sink::Table(TableWriter::new(TableOptions { color: true })),
+        ScanFormat::Junit => Sink::Junit(JunitWriter::new(&rules)),
+        ScanFormat::Html => Sink::Html(HtmlWriter::new()),
         ScanFormat::Json => {
             let policy = PolicyInfo {
                 pss_level: &args.pss_level.text,
@@ -143,14 +154,16 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
         ScanItem::Object(object) => {
             objects_scanned += 1;
             note_file(&mut files, &object.source.file);
-            for finding in object.findings {
-                if threshold.is_some_and(|t| finding.severity >= t) {
-                    failed = true;
-                }
-                // After a write failure (e.g. a closed pipe) keep draining the scan but stop writing.
-                if write_result.is_ok() {
-                    write_result = sink.finding(finding);
-                }
+            if object
+                .findings
+                .iter()
+                .any(|finding| threshold.is_some_and(|t| finding.severity >= t))
+            {
+                failed = true;
+            }
+            // After a write failure (e.g. a closed pipe) keep draining the scan but stop writing.
+            if write_result.is_ok() {
+                write_result = sink.object(&object);
             }
         }
         ScanItem::Note(note) => {
@@ -176,35 +189,38 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     let files_scanned = files.len() as u64;
 
     let finished = match sink {
-        Sink::Table(findings) => {
-            let report = ScanReport {
-                findings,
-                errors,
-                notes,
-                objects_scanned,
-                files_scanned,
-            };
+        Sink::Table(table) => {
             let color = use_color(args.color, is_terminal, args.output.is_some());
             let choice = if color {
                 anstream::ColorChoice::AlwaysAnsi
             } else {
                 anstream::ColorChoice::Never
             };
-            // The renderer always styles; AutoStream strips the escapes when colour is off.
             let mut stream = anstream::AutoStream::new(&mut *writer, choice);
-            let rendered =
-                mamori_report::table::render(&report, TableOptions { color: true }, &mut stream);
-            return rendered
+            table
+                .finish(&errors, &notes, objects_scanned, files_scanned, &mut stream)
                 .and_then(|()| stream.flush())
-                .and_then(|()| writer.flush())
-                .map_err(options::write_error)
-                .map(|()| Outcome {
-                    errors: !report.errors.is_empty(),
-                    failed,
-                });
         }
-        Sink::Json(json) => json.finish(&errors, &notes, objects_scanned, files_scanned),
+        Sink::Json(json) => {
+            json.finish_with_rules(&errors, &notes, objects_scanned, files_scanned, &rules)
+        }
         Sink::Sarif(sarif) => sarif.finish(&errors),
+        Sink::Junit(junit) => junit.finish(&errors, &mut *writer),
+        Sink::Html(html) => {
+            let context = HtmlContext {
+                tool: &TOOL,
+                policy: PolicyInfo {
+                    pss_level: &args.pss_level.text,
+                    pss_version: &args.pss_version.text,
+                },
+                rules: &rules,
+                errors: &errors,
+                notes: &notes,
+                objects_scanned,
+                files_scanned,
+            };
+            html.finish(&context, &mut *writer)
+        }
     };
     finished
         .and_then(|()| writer.flush())
@@ -215,23 +231,44 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     })
 }
 
-/// Where findings go while the scan runs.
+/// Where findings go while the scan runs. Every writer streams with bounded memory.
 enum Sink<'w, 'a> {
-    /// Collected, then grouped by phase.
-    Table(Vec<Finding>),
+    /// Rendered per phase into bounded buffers, assembled at the end.
+    Table(TableWriter),
     Json(JsonReportWriter<'w>),
     Sarif(SarifWriter<'w, 'a>),
+    /// Testcases per object × rule family, assembled at the end (totals come first in JUnit XML).
+    Junit(JunitWriter),
+    /// Finding data buffered, the page assembled at the end.
+    Html(HtmlWriter),
 }
 
 impl Sink<'_, '_> {
-    fn finding(&mut self, finding: Finding) -> io::Result<()> {
+    /// One scanned object with its findings.
+    fn object(&mut self, object: &mamori_scan::ObjectResult) -> io::Result<()> {
+        if let Sink::Junit(writer) = self {
+            return writer.object(
+                &object.source.file,
+                object.source.pos.line,
+                &object.object,
+                object.pss.is_some(),
+                &object.findings,
+            );
+        }
+        for finding in &object.findings {
+            self.finding(finding)?;
+        }
+        Ok(())
+    }
+
+    /// One finding outside the per-object stream (e.g. end-of-scan inventory findings).
+    fn finding(&mut self, finding: &Finding) -> io::Result<()> {
         match self {
-            Sink::Table(findings) => {
-                findings.push(finding);
-                Ok(())
-            }
-            Sink::Json(writer) => writer.finding(&finding),
-            Sink::Sarif(writer) => writer.finding(&finding),
+            Sink::Table(writer) => writer.finding(finding),
+            Sink::Json(writer) => writer.finding(finding),
+            Sink::Sarif(writer) => writer.finding(finding),
+            Sink::Junit(writer) => writer.findings(std::slice::from_ref(finding)),
+            Sink::Html(writer) => writer.finding(finding),
         }
     }
 }
@@ -254,6 +291,8 @@ fn rule_descriptors() -> Vec<RuleDescriptor<'static>> {
             description: r.description,
             remediation: r.remediation,
             help_uri: r.help_uri,
+            rationale: "",
+            references: &[],
         })
         .collect()
 }
