@@ -437,6 +437,32 @@ pub fn container_slots(spec: &Node) -> impl Iterator<Item = ContainerSlot<'_>> {
         })
 }
 
+/// The `image` of one container, with its node (for the finding position).
+#[derive(Clone, Copy)]
+pub struct ContainerImage<'a> {
+    pub slot: ContainerSlot<'a>,
+    /// The `image` value node.
+    pub node: &'a Node,
+    pub text: &'a str,
+}
+
+impl ContainerImage<'_> {
+    /// `spec.template.spec.containers[1].image` (allocates: call it when emitting).
+    pub fn path(&self, spec_path: &str) -> String {
+        format!("{}.image", self.slot.path(spec_path))
+    }
+}
+
+/// The string `image` of every container (init, regular, ephemeral) of a pod spec; absent or non-string images
+/// are skipped (the API server rejects them; PSS evaluation reports wrong types).
+pub fn container_images(spec: &Node) -> impl Iterator<Item = ContainerImage<'_>> {
+    container_slots(spec).filter_map(|slot| {
+        let node = slot.node.get("image")?;
+        let text = node.as_str()?;
+        Some(ContainerImage { slot, node, text })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
