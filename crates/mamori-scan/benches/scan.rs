@@ -14,28 +14,35 @@ fn bench_scan(c: &mut Criterion) {
     let text = generate::generate(7, 2_000, false);
     std::fs::write(&path, &text).expect("write bench input");
     let inputs = [Input::Path(path)];
-    let opts = ScanOptions {
-        pss: LevelVersion::new(
+    let pss_only = ScanOptions::new(
+        LevelVersion::new(
             Level::Restricted,
             Version::parse("latest").expect("latest parses"),
         ),
-        limits: Default::default(),
-        threads: 0,
-    };
+        Default::default(),
+        0,
+    );
+    let mut full = pss_only.clone();
+    full.rules.catalogue = true;
     let mut group = c.benchmark_group("scan");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(20);
-    group.bench_function("2000_objects_restricted", |b| {
-        b.iter(|| {
-            let mut findings = 0usize;
-            scan(&inputs, &opts, &mut |item| {
-                if let ScanItem::Object(result) = item {
-                    findings += result.findings.len();
-                }
-            });
-            findings
-        })
-    });
+    for (name, opts) in [
+        ("2000_objects_restricted", &pss_only),
+        ("2000_objects_full_catalogue", &full),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut findings = 0usize;
+                scan(&inputs, opts, &mut |item| match item {
+                    ScanItem::Object(result) => findings += result.findings.len(),
+                    ScanItem::Findings(end) => findings += end.len(),
+                    _ => {}
+                });
+                findings
+            })
+        });
+    }
     group.finish();
 }
 

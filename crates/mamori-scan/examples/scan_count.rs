@@ -1,6 +1,7 @@
 //! Scans inputs with the full pipeline and prints counts and throughput: an end-to-end measurement without the
 //! CLI's rendering. `cargo run --release -p mamori-scan --example scan_count -- bench-data/100k.yaml`
-//! With `--read-only` as the first argument it only splits the input into documents (the reader thread's share).
+//! With `--read-only` as the first argument it only splits the input into documents (the reader thread's share);
+//! with `--pss-only` it runs the Pod Security checks without the rule catalogue (the default runs both).
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -10,9 +11,11 @@ use mamori_scan::{scan_with, Input, PipelineConfig, ScanItem, ScanOptions};
 use std::time::Instant;
 
 fn main() {
-    let read_only = std::env::args().nth(1).as_deref() == Some("--read-only");
+    let flag = std::env::args().nth(1);
+    let read_only = flag.as_deref() == Some("--read-only");
+    let pss_only = flag.as_deref() == Some("--pss-only");
     let inputs: Vec<Input> = std::env::args()
-        .skip(if read_only { 2 } else { 1 })
+        .skip(if read_only || pss_only { 2 } else { 1 })
         .map(|arg| {
             if arg == "-" {
                 Input::Stdin
@@ -28,14 +31,15 @@ fn main() {
             Input::Stdin => None,
         })
         .sum();
-    let opts = ScanOptions {
-        pss: LevelVersion::new(
+    let mut opts = ScanOptions::new(
+        LevelVersion::new(
             Level::Restricted,
             Version::parse("latest").unwrap_or_else(|_| unreachable!()),
         ),
-        limits: Default::default(),
-        threads: 0,
-    };
+        Default::default(),
+        0,
+    );
+    opts.rules.catalogue = !pss_only;
     let (mut objects, mut findings, mut errors, mut notes) = (0u64, 0u64, 0u64, 0u64);
     let started = Instant::now();
     if read_only {
@@ -59,9 +63,19 @@ fn main() {
             }
             ScanItem::Note(_) => notes += 1,
             ScanItem::Error(_) => errors += 1,
+            ScanItem::Findings(end) => findings += end.len() as u64,
+            ScanItem::Suppressed(_) => {}
         },
     );
     let secs = started.elapsed().as_secs_f64();
+    println!(
+        "rules: {}",
+        if pss_only {
+            "PSS only"
+        } else {
+            "PSS + catalogue"
+        }
+    );
     println!(
         "objects {objects}, findings {findings}, errors {errors}, notes {notes}, threads {}, batches {}, max in flight {}",
         stats.threads, stats.batches, stats.max_batches_in_flight

@@ -2,7 +2,7 @@
 
 use crate::rules::rule;
 use crate::{ObjectResult, ScanItem, ScanOptions};
-use mamori_load::{parse_raw, LoadError, Loaded, RawDocument};
+use mamori_load::{parse_raw, LoadError, Loaded, Note, RawDocument};
 use mamori_model::finding::Location;
 use mamori_model::{Finding, K8sObject, ObjectRef, Phase, Pos, Severity, SourceRef};
 use mamori_pss::{pod_template, CheckResult, Evaluator, PodView, PssResult};
@@ -14,42 +14,133 @@ fn is_workload_group(api_version: &str) -> bool {
     matches!(group, "" | "apps" | "batch" | "extensions")
 }
 
-/// Parses one raw document and evaluates each object in it, appending the items in document order.
+/// The kinds the enabled inventory rules need (computed once; the catalogue is static).
+fn inventory_kinds() -> &'static [&'static str] {
+    static KINDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    KINDS.get_or_init(mamori_rules::inventory_kinds)
+}
+
+/// Whether the scan keeps `object` for the end-of-scan inventory rules.
+pub(crate) fn wanted_by_inventory(object: &K8sObject, opts: &ScanOptions) -> bool {
+    opts.rules.catalogue && inventory_kinds().contains(&object.id.kind.as_str())
+}
+
+/// Parses one raw document and evaluates each object in it, appending the items in document order; objects
+/// the inventory rules need are also appended to `inventory`.
 pub(crate) fn evaluate_loaded(
     doc: &RawDocument,
     opts: &ScanOptions,
     evaluator: &Evaluator,
     out: &mut Vec<ScanItem>,
+    inventory: &mut Vec<K8sObject>,
 ) {
     for loaded in parse_raw(doc, &opts.limits) {
-        out.push(match loaded {
-            Loaded::Object(object) => evaluate_object(&object, opts, evaluator),
-            Loaded::Note(note) => ScanItem::Note(note),
-            Loaded::Error(err) => ScanItem::Error(err),
-        });
+        match loaded {
+            Loaded::Object(object) => {
+                evaluate_into(&object, opts, evaluator, out);
+                if wanted_by_inventory(&object, opts) {
+                    inventory.push(object);
+                }
+            }
+            Loaded::Note(note) => out.push(ScanItem::Note(note)),
+            Loaded::Error(err) => out.push(ScanItem::Error(err)),
+        }
     }
 }
 
-/// Evaluates one object at `opts.pss`: an [`ObjectResult`] with one finding per violated check, or an error
-/// when a pod field PSA reads has the wrong type.
+/// Evaluates one object: an [`ObjectResult`] with the PSS findings at `opts.pss` and (when enabled) the
+/// catalogue's object rules, after the policy; or an error when a pod field PSA reads has the wrong type. A
+/// note about an unusable `mamori.io/exempt` annotation is dropped here; [`evaluate_object_items`] keeps it.
 pub fn evaluate_object(object: &K8sObject, opts: &ScanOptions, evaluator: &Evaluator) -> ScanItem {
+    let mut items = Vec::with_capacity(1);
+    evaluate_into(object, opts, evaluator, &mut items);
+    // The object result (or error) is always pushed last, after any note.
+    items
+        .pop()
+        .unwrap_or_else(|| ScanItem::Object(empty_result(object)))
+}
+
+/// [`evaluate_object`] with its notes: an ignored exemption annotation comes first as a [`ScanItem::Note`].
+pub fn evaluate_object_items(
+    object: &K8sObject,
+    opts: &ScanOptions,
+    evaluator: &Evaluator,
+) -> Vec<ScanItem> {
+    let mut items = Vec::with_capacity(1);
+    evaluate_into(object, opts, evaluator, &mut items);
+    items
+}
+
+fn empty_result(object: &K8sObject) -> ObjectResult {
+    ObjectResult {
+        source: object.source.clone(),
+        object: object.id.clone(),
+        pss: None,
+        findings: Vec::new(),
+        suppressed: Vec::new(),
+    }
+}
+
+fn evaluate_into(
+    object: &K8sObject,
+    opts: &ScanOptions,
+    evaluator: &Evaluator,
+    out: &mut Vec<ScanItem>,
+) {
+    let mut result = match evaluate_pss(object, opts, evaluator) {
+        Ok(result) => result,
+        Err(err) => {
+            out.push(err);
+            return;
+        }
+    };
+    let policy = &*opts.rules.policy;
+    if opts.rules.catalogue {
+        mamori_rules::run_object_rules(
+            object,
+            &policy.config().settings,
+            &|rule| policy.rule_enabled(rule.meta.id),
+            &mut result.findings,
+        );
+    }
+    let exemption = match mamori_config::exemption(object) {
+        None => None,
+        Some(Ok(exemption)) => Some(exemption),
+        Some(Err(err)) => {
+            out.push(ScanItem::Note(Note {
+                file: object.source.file.clone(),
+                pos: err.pos,
+                message: format!("error: {}", err.message),
+            }));
+            None
+        }
+    };
+    policy.apply(
+        &mut result.findings,
+        exemption.as_ref(),
+        &mut result.suppressed,
+    );
+    out.push(ScanItem::Object(result));
+}
+
+/// The PSS part: the object's result with its `pss.*` findings (none for objects without a pod template).
+fn evaluate_pss(
+    object: &K8sObject,
+    opts: &ScanOptions,
+    evaluator: &Evaluator,
+) -> Result<ObjectResult, ScanItem> {
     let template = if is_workload_group(&object.id.api_version) {
         pod_template(&object.id.kind, &object.root)
     } else {
         None
     };
     let Some(template) = template else {
-        return ScanItem::Object(ObjectResult {
-            source: object.source.clone(),
-            object: object.id.clone(),
-            pss: None,
-            findings: Vec::new(),
-        });
+        return Ok(empty_result(object));
     };
     let view = match PodView::from_template(&template) {
         Ok(view) => view,
         Err(err) => {
-            return ScanItem::Error(LoadError {
+            return Err(ScanItem::Error(LoadError {
                 file: object.source.file.clone(),
                 pos: if err.pos.is_known() {
                     err.pos
@@ -57,7 +148,7 @@ pub fn evaluate_object(object: &K8sObject, opts: &ScanOptions, evaluator: &Evalu
                     object.source.pos
                 },
                 message: format!("{}: {}", err.field_path, err.message),
-            });
+            }));
         }
     };
     let result = evaluator.evaluate(opts.pss, &view);
@@ -73,11 +164,12 @@ pub fn evaluate_object(object: &K8sObject, opts: &ScanOptions, evaluator: &Evalu
         template.spec_path,
         spec_pos,
     );
-    ScanItem::Object(ObjectResult {
+    Ok(ObjectResult {
         source: object.source.clone(),
         object: object.id.clone(),
         pss: Some(result),
         findings,
+        suppressed: Vec::new(),
     })
 }
 

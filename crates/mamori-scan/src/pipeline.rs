@@ -3,7 +3,9 @@
 use crate::findings::evaluate_loaded;
 use crate::{Input, LoadError, ScanItem, ScanOptions};
 use mamori_load::{read_documents, RawDocument};
+use mamori_model::K8sObject;
 use mamori_pss::Evaluator;
+use mamori_rules::Inventory;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -63,7 +65,7 @@ pub fn scan_with(
     let evaluator = Evaluator::new();
 
     let (batch_tx, batch_rx) = sync_channel::<(u64, Batch)>(threads * 2);
-    let (result_tx, result_rx) = sync_channel::<(u64, Vec<ScanItem>)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<(u64, Vec<ScanItem>, Vec<K8sObject>)>(threads * 2);
     // Credits bound how far the reader runs ahead of the in-order merge.
     let (credit_tx, credit_rx) = sync_channel::<()>(window);
     for _ in 0..window {
@@ -95,9 +97,15 @@ pub fn scan_with(
                     open = false;
                 }
             };
+            let progress = opts.progress.as_deref();
             read_documents(inputs, &opts.limits, &mut |item| {
                 documents += 1;
-                bytes += item.as_ref().map_or(0, |doc| doc.text.len());
+                let size = item.as_ref().map_or(0, |doc| doc.text.len());
+                bytes += size;
+                if let Some(progress) = progress {
+                    progress.documents.fetch_add(1, Ordering::Relaxed);
+                    progress.bytes.fetch_add(size as u64, Ordering::Relaxed);
+                }
                 batch.push(item);
                 if batch.len() >= batch_docs || bytes >= config.batch_bytes {
                     send(
@@ -120,13 +128,16 @@ pub fn scan_with(
             scope.spawn(move || {
                 while let Some((seq, batch)) = next_batch(batch_rx) {
                     let mut items = Vec::with_capacity(batch.len());
+                    let mut kept = Vec::new();
                     for item in batch {
                         match item {
-                            Ok(doc) => evaluate_loaded(&doc, opts, evaluator, &mut items),
+                            Ok(doc) => {
+                                evaluate_loaded(&doc, opts, evaluator, &mut items, &mut kept)
+                            }
                             Err(err) => items.push(ScanItem::Error(err)),
                         }
                     }
-                    if result_tx.send((seq, items)).is_err() {
+                    if result_tx.send((seq, items, kept)).is_err() {
                         break;
                     }
                 }
@@ -135,13 +146,18 @@ pub fn scan_with(
         drop(result_tx);
 
         // In-order merge on the calling thread.
-        let mut pending: BTreeMap<u64, Vec<ScanItem>> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, (Vec<ScanItem>, Vec<K8sObject>)> = BTreeMap::new();
         let mut next: u64 = 0;
-        for (seq, items) in result_rx.iter() {
-            pending.insert(seq, items);
-            while let Some(items) = pending.remove(&next) {
+        // Objects for the inventory rules, added in input order as batches are delivered.
+        let mut inventory = Inventory::default();
+        for (seq, items, kept) in result_rx.iter() {
+            pending.insert(seq, (items, kept));
+            while let Some((items, kept)) = pending.remove(&next) {
                 for item in items {
                     sink(item);
+                }
+                for object in kept {
+                    inventory.add(object);
                 }
                 next += 1;
                 delivered.store(next, Ordering::Release);
@@ -149,6 +165,9 @@ pub fn scan_with(
             }
         }
         drop(credit_tx);
+        if opts.rules.catalogue {
+            end_of_scan(&inventory, opts, sink);
+        }
         if let Ok((sent, documents, max_in_flight)) = reader.join() {
             stats.batches = sent;
             stats.documents = documents;
@@ -156,6 +175,42 @@ pub fn scan_with(
         }
     });
     stats
+}
+
+/// Runs the inventory rules over the kept objects and delivers their findings (policy applied, each finding
+/// checked against the exemption annotation of the object it is about).
+fn end_of_scan(inventory: &Inventory, opts: &ScanOptions, sink: &mut dyn FnMut(ScanItem)) {
+    let policy = &*opts.rules.policy;
+    let mut raw = Vec::new();
+    mamori_rules::run_inventory_rules(
+        inventory,
+        &policy.config().settings,
+        &|rule| policy.rule_enabled(rule.meta.id),
+        &mut raw,
+    );
+    let mut findings = Vec::with_capacity(raw.len());
+    let mut suppressed = Vec::new();
+    for finding in raw {
+        let exemption = inventory
+            .of_kind(&finding.object.kind)
+            .iter()
+            .find(|o| {
+                o.source.doc_index == finding.location.doc_index
+                    && o.source.file == finding.location.file
+                    && o.id == finding.object
+            })
+            .and_then(mamori_config::exemption)
+            .and_then(Result::ok);
+        let mut one = vec![finding];
+        policy.apply(&mut one, exemption.as_ref(), &mut suppressed);
+        findings.append(&mut one);
+    }
+    if !findings.is_empty() {
+        sink(ScanItem::Findings(findings));
+    }
+    if !suppressed.is_empty() {
+        sink(ScanItem::Suppressed(suppressed));
+    }
 }
 
 fn next_batch(batch_rx: &Mutex<Receiver<(u64, Batch)>>) -> Option<(u64, Batch)> {

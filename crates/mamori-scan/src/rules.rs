@@ -1,6 +1,9 @@
-//! Metadata of every rule the engine emits: the 19 Pod Security Standards checks (`pss.<checkID>`).
+//! Metadata of every rule the engine emits: the 19 Pod Security Standards checks (`pss.<checkID>`), then the
+//! `mamori-rules` catalogue.
 
 use mamori_model::{Phase, Severity};
+use mamori_rules::{RefKind, Reference};
+use std::sync::OnceLock;
 
 /// Title, severity, rationale and fix of one rule, for table help and SARIF `rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,9 +17,50 @@ pub struct RuleInfo {
     /// What to set, concretely.
     pub remediation: &'static str,
     pub help_uri: &'static str,
+    /// Where the guidance comes from (PSS, CIS, NSA/CISA, MITRE ATT&CK, Kubernetes docs).
+    pub references: &'static [Reference],
+    /// A manifest the rule fires on.
+    pub fail_example: &'static str,
+    /// The same manifest fixed: the rule does not fire.
+    pub pass_example: &'static str,
 }
 
 const PSS_URI: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+
+const PSS_REFERENCES: &[Reference] = &[Reference {
+    kind: RefKind::Pss,
+    id: "Pod Security Standards",
+    url: PSS_URI,
+}];
+
+/// A restricted-compliant pod with the pod securityContext body, extra pod spec lines, extra container lines
+/// and the container securityContext body spliced in; the PSS examples differ from it in one place.
+macro_rules! pod {
+    ($pod_sc:expr, $pod_extra:expr, $container_extra:expr, $container_sc:expr) => {
+        concat!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  securityContext:\n",
+            $pod_sc,
+            $pod_extra,
+            "  containers:\n  - name: web\n    image: registry.example.com/web:1.0\n",
+            $container_extra,
+            "    securityContext:\n",
+            $container_sc
+        )
+    };
+}
+macro_rules! pod_sc {
+    () => {
+        "    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n"
+    };
+}
+macro_rules! container_sc {
+    () => {
+        "      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n"
+    };
+}
+
+/// Passes the restricted level: the pass example of every PSS rule.
+const PSS_PASS: &str = pod!(pod_sc!(), "", "", container_sc!());
 
 const fn pss(
     id: &'static str,
@@ -24,6 +68,7 @@ const fn pss(
     severity: Severity,
     description: &'static str,
     remediation: &'static str,
+    fail_example: &'static str,
 ) -> RuleInfo {
     RuleInfo {
         id,
@@ -33,6 +78,9 @@ const fn pss(
         description,
         remediation,
         help_uri: PSS_URI,
+        references: PSS_REFERENCES,
+        fail_example,
+        pass_example: PSS_PASS,
     }
 }
 
@@ -48,6 +96,7 @@ static RULES: [RuleInfo; 19] = [
          node is trivial.",
         "Remove securityContext.privileged or set it to false on every container, init container and ephemeral \
          container.",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      privileged: true\n")),
     ),
     pss(
         "pss.hostNamespaces",
@@ -56,6 +105,7 @@ static RULES: [RuleInfo; 19] = [
         "hostNetwork, hostPID and hostIPC give the pod the node's network stack, process table or IPC; it can \
          sniff traffic, signal or inspect host processes and reach services bound to localhost.",
         "Remove spec.hostNetwork, spec.hostPID and spec.hostIPC (or set them to false).",
+        pod!(pod_sc!(), "  hostNetwork: true\n", "", container_sc!()),
     ),
     pss(
         "pss.hostPorts",
@@ -64,6 +114,7 @@ static RULES: [RuleInfo; 19] = [
         "A hostPort binds the container to a port on the node's interfaces, bypassing Services and network \
          policies and exposing the workload on every node address.",
         "Remove ports[].hostPort (or set it to 0) and expose the workload through a Service instead.",
+        pod!(pod_sc!(), "", "    ports:\n    - containerPort: 8080\n      hostPort: 8080\n", container_sc!()),
     ),
     pss(
         "pss.hostPathVolumes",
@@ -72,6 +123,7 @@ static RULES: [RuleInfo; 19] = [
         "A hostPath volume mounts a directory of the node into the pod; write access to paths such as /, \
          /var/run or /etc is a direct route to node compromise.",
         "Replace spec.volumes[].hostPath with emptyDir, configMap, secret, a persistentVolumeClaim or a CSI volume.",
+        pod!(pod_sc!(), "  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log\n", "", container_sc!()),
     ),
     pss(
         "pss.capabilities_baseline",
@@ -81,6 +133,7 @@ static RULES: [RuleInfo; 19] = [
          powers over the kernel that enable container escape or host network tampering.",
         "Remove entries from securityContext.capabilities.add other than AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, \
          FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT.",
+        pod!(pod_sc!(), "", "", "      allowPrivilegeEscalation: false\n      capabilities:\n        drop: [ALL]\n        add: [NET_ADMIN]\n"),
     ),
     pss(
         "pss.windowsHostProcess",
@@ -89,6 +142,7 @@ static RULES: [RuleInfo; 19] = [
         "A Windows HostProcess container runs directly on the host with host network and file system access, the \
          Windows equivalent of a privileged container.",
         "Remove securityContext.windowsOptions.hostProcess (or set it to false) at pod and container level.",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      windowsOptions:\n        hostProcess: true\n")),
     ),
     pss(
         "pss.appArmorProfile",
@@ -98,6 +152,7 @@ static RULES: [RuleInfo; 19] = [
          limits what a compromised process may touch.",
         "Set securityContext.appArmorProfile.type to RuntimeDefault or Localhost, and remove \
          container.apparmor.security.beta.kubernetes.io/* annotations other than runtime/default or localhost/<profile>.",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      appArmorProfile:\n        type: Unconfined\n")),
     ),
     pss(
         "pss.seLinuxOptions",
@@ -107,6 +162,7 @@ static RULES: [RuleInfo; 19] = [
          process access to host files.",
         "Leave securityContext.seLinuxOptions.user and .role unset, and use type container_t, container_init_t, \
          container_kvm_t or container_engine_t (or unset).",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      seLinuxOptions:\n        type: spc_t\n")),
     ),
     pss(
         "pss.procMount",
@@ -116,6 +172,7 @@ static RULES: [RuleInfo; 19] = [
          because they leak host information or allow kernel tuning.",
         "Remove securityContext.procMount or set it to Default (Unmasked is only tolerated with \
          spec.hostUsers: false at baseline).",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      procMount: Unmasked\n")),
     ),
     pss(
         "pss.seccompProfile_baseline",
@@ -125,6 +182,7 @@ static RULES: [RuleInfo; 19] = [
          surface.",
         "Set securityContext.seccompProfile.type to RuntimeDefault or Localhost (never Unconfined) at pod or \
          container level.",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      seccompProfile:\n        type: Unconfined\n")),
     ),
     pss(
         "pss.sysctls",
@@ -135,6 +193,7 @@ static RULES: [RuleInfo; 19] = [
         "Remove spec.securityContext.sysctls entries other than the safe set (kernel.shm_rmid_forced, \
          net.ipv4.ip_local_port_range, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, \
          net.ipv4.ip_unprivileged_port_start and the newer net.ipv4.tcp_* keepalive/rmem/wmem ones).",
+        pod!(concat!(pod_sc!(), "    sysctls:\n    - name: kernel.msgmax\n      value: \"65536\"\n"), "", "", container_sc!()),
     ),
     pss(
         "pss.hostProbesAndHostLifecycle",
@@ -144,6 +203,7 @@ static RULES: [RuleInfo; 19] = [
          address from the node's network, a server-side request forgery vector.",
         "Remove the host field from livenessProbe, readinessProbe, startupProbe and lifecycle.postStart/preStop \
          httpGet and tcpSocket handlers so they target the pod itself.",
+        pod!(pod_sc!(), "", "    livenessProbe:\n      httpGet:\n        host: 169.254.169.254\n        port: 80\n        path: /latest/meta-data\n", container_sc!()),
     ),
     // Restricted: current pod hardening best practice.
     pss(
@@ -153,6 +213,7 @@ static RULES: [RuleInfo; 19] = [
         "Unless allowPrivilegeEscalation is false, a process can gain more privileges than its parent (setuid \
          binaries, file capabilities), turning a foothold into root inside the container.",
         "Set securityContext.allowPrivilegeEscalation: false on every container.",
+        pod!(pod_sc!(), "", "", "      capabilities:\n        drop: [ALL]\n"),
     ),
     pss(
         "pss.capabilities_restricted",
@@ -162,6 +223,7 @@ static RULES: [RuleInfo; 19] = [
          all and adding back at most NET_BIND_SERVICE.",
         "Set securityContext.capabilities.drop: [\"ALL\"] on every container and add only NET_BIND_SERVICE if \
          needed.",
+        pod!(pod_sc!(), "", "", "      allowPrivilegeEscalation: false\n"),
     ),
     pss(
         "pss.procMount_restricted",
@@ -170,6 +232,7 @@ static RULES: [RuleInfo; 19] = [
         "procMount: Unmasked exposes host kernel information and tunables that the runtime masks; restricted never \
          allows it, even in a user namespace.",
         "Remove securityContext.procMount or set it to Default.",
+        pod!(pod_sc!(), "", "", concat!(container_sc!(), "      procMount: Unmasked\n")),
     ),
     pss(
         "pss.restrictedVolumes",
@@ -179,6 +242,7 @@ static RULES: [RuleInfo; 19] = [
          projected and secret reach node paths or network storage directly, bypassing storage policy.",
         "Use only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or \
          secret volumes; move other storage behind a PersistentVolumeClaim.",
+        pod!(pod_sc!(), "  volumes:\n  - name: data\n    nfs:\n      server: nfs.example.com\n      path: /export\n", "", container_sc!()),
     ),
     pss(
         "pss.runAsNonRoot",
@@ -188,6 +252,7 @@ static RULES: [RuleInfo; 19] = [
          from root on the node.",
         "Set spec.securityContext.runAsNonRoot: true (or on every container) and build the image with a non-root \
          USER.",
+        pod!("    seccompProfile:\n      type: RuntimeDefault\n", "", "", container_sc!()),
     ),
     pss(
         "pss.runAsUser",
@@ -195,6 +260,7 @@ static RULES: [RuleInfo; 19] = [
         Medium,
         "runAsUser: 0 explicitly runs the container as root.",
         "Remove runAsUser: 0 or set a non-zero UID (e.g. runAsUser: 10001) at pod and container level.",
+        pod!(concat!(pod_sc!(), "    runAsUser: 0\n"), "", "", container_sc!()),
     ),
     pss(
         "pss.seccompProfile_restricted",
@@ -204,17 +270,43 @@ static RULES: [RuleInfo; 19] = [
          or a localhost profile.",
         "Set spec.securityContext.seccompProfile.type: RuntimeDefault (or Localhost) for the pod, or on every \
          container.",
+        pod!("    runAsNonRoot: true\n", "", "", container_sc!()),
     ),
 ];
 
-/// Rule metadata for every rule the engine can emit.
+/// Rule metadata for every rule the engine can emit: the PSS checks, then the catalogue in its order.
 pub fn rules() -> &'static [RuleInfo] {
-    &RULES
+    static ALL: OnceLock<Vec<RuleInfo>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        RULES
+            .iter()
+            .copied()
+            .chain(mamori_rules::CATALOGUE.iter().map(|rule| {
+                let meta = &rule.meta;
+                RuleInfo {
+                    id: meta.id,
+                    title: meta.title,
+                    severity: meta.severity,
+                    phase: meta.phase,
+                    description: meta.rationale,
+                    remediation: meta.remediation,
+                    help_uri: meta.references.first().map_or("", |r| r.url),
+                    references: meta.references,
+                    fail_example: meta.fail_example,
+                    pass_example: meta.pass_example,
+                }
+            }))
+            .collect()
+    })
 }
 
-/// The metadata of one rule by id.
+/// The metadata of one rule by id. PSS ids are looked up first, without building the full table: the hot
+/// path (one lookup per PSS finding) stays a scan of 19 entries.
 pub fn rule(id: &str) -> Option<&'static RuleInfo> {
-    RULES.iter().find(|rule| rule.id == id)
+    if id.starts_with("pss.") {
+        return RULES.iter().find(|rule| rule.id == id);
+    }
+    rules().iter().find(|rule| rule.id == id)
 }
 
 #[cfg(test)]
@@ -244,7 +336,10 @@ mod tests {
             ("restrictedVolumes", Medium),
             ("seccompProfile_restricted", Medium),
         ];
-        assert_eq!(rules().len(), expected.len());
+        assert_eq!(
+            rules().len(),
+            expected.len() + mamori_rules::CATALOGUE.len()
+        );
         for (check, severity) in expected {
             let info =
                 rule(&format!("pss.{check}")).unwrap_or_else(|| panic!("no rule for {check}"));
@@ -267,6 +362,40 @@ mod tests {
         for id in &registry {
             assert!(rule(id).is_some(), "{id} has no rule metadata");
         }
-        assert_eq!(registry.len(), rules().len());
+        assert_eq!(registry.len(), RULES.len());
+    }
+
+    #[test]
+    fn catalogue_rules_follow_the_pss_rules() {
+        for catalogue_rule in mamori_rules::CATALOGUE {
+            let info = rule(catalogue_rule.meta.id).expect("catalogue rule listed");
+            assert_eq!(info.description, catalogue_rule.meta.rationale);
+            assert_eq!(info.fail_example, catalogue_rule.meta.fail_example);
+            assert!(!info.references.is_empty());
+        }
+        assert_eq!(rules()[..RULES.len()], RULES[..]);
+    }
+
+    /// Each PSS rule's fail example violates exactly that check at the check's own level (latest), and the
+    /// shared pass example passes restricted.
+    #[test]
+    fn pss_examples_fail_and_pass() {
+        use mamori_pss::{pod_template, Evaluator, LevelVersion, PodView, Version};
+        let evaluator = Evaluator::new();
+        let evaluate = |text: &str, level| {
+            let root = mamori_yaml::parse_document(text, 1, &Default::default())
+                .unwrap()
+                .unwrap();
+            let template = pod_template("Pod", &root).unwrap();
+            let view = PodView::from_template(&template).unwrap();
+            evaluator.evaluate(LevelVersion::new(level, Version::LATEST), &view)
+        };
+        assert!(evaluate(PSS_PASS, mamori_pss::Level::Restricted).allowed());
+        for check in mamori_pss::DEFAULT_CHECKS {
+            let info = rule(&format!("pss.{}", check.id)).unwrap();
+            let result = evaluate(info.fail_example, check.level);
+            let ids: Vec<&str> = result.violations.iter().map(|v| v.check_id).collect();
+            assert_eq!(ids, [check.id], "{}", info.id);
+        }
     }
 }

@@ -6,11 +6,11 @@ use mamori_scan::{scan, scan_with, Input, PipelineConfig, ScanItem, ScanOptions}
 use std::path::Path;
 
 fn opts(level: Level, threads: usize) -> ScanOptions {
-    ScanOptions {
-        pss: LevelVersion::new(level, Version::parse("latest").unwrap()),
-        limits: Default::default(),
+    ScanOptions::new(
+        LevelVersion::new(level, Version::parse("latest").unwrap()),
+        Default::default(),
         threads,
-    }
+    )
 }
 
 fn describe(item: &ScanItem) -> String {
@@ -18,6 +18,8 @@ fn describe(item: &ScanItem) -> String {
         ScanItem::Object(result) => format!("{}@{}", result.object.name, result.source.pos.line),
         ScanItem::Note(note) => format!("note {note}"),
         ScanItem::Error(err) => format!("error {err}"),
+        ScanItem::Findings(findings) => format!("{} end-of-scan findings", findings.len()),
+        ScanItem::Suppressed(suppressed) => format!("{} suppressed", suppressed.len()),
     }
 }
 
