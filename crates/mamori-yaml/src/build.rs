@@ -22,6 +22,9 @@ enum Frame {
         pending_key: Option<(Key, Pos)>,
         /// Entries brought in by `<<` merge keys; applied at the end so explicit keys win.
         merged: Vec<Entry>,
+        /// Key → index into `entries`, built once the map is large enough that a linear duplicate scan would
+        /// make parsing quadratic (a ConfigMap with a million keys must not stall a run).
+        index: Option<HashMap<String, usize>>,
     },
 }
 
@@ -107,6 +110,7 @@ pub(crate) fn parse_reference(
                         entries: Vec::new(),
                         pending_key: None,
                         merged: Vec::new(),
+                        index: None,
                     },
                     pos,
                 )?;
@@ -186,10 +190,11 @@ impl Builder<'_> {
                 merged,
                 ..
             } => {
-                for m in merged {
-                    if !entries.iter().any(|e| e.key == m.key) {
-                        entries.push(m);
-                    }
+                if !merged.is_empty() {
+                    // Merges are rare; a set keeps huge merged maps linear.
+                    let explicit: std::collections::HashSet<String> =
+                        entries.iter().map(|e| e.key.clone()).collect();
+                    entries.extend(merged.into_iter().filter(|m| !explicit.contains(&m.key)));
                 }
                 (Node::new(pos, Value::Map(entries)), anchor)
             }
@@ -285,6 +290,7 @@ impl Builder<'_> {
                 entries,
                 pending_key,
                 merged,
+                index,
                 ..
             }) => {
                 let Some((key, key_pos)) = pending_key.take() else {
@@ -296,7 +302,7 @@ impl Builder<'_> {
                 match key {
                     Key::Merge => merge_into(merged, node)?,
                     Key::Text(key) => {
-                        if let Some(prev) = entries.iter().find(|e| e.key == key) {
+                        if let Some(prev) = find_key(entries, index, &key) {
                             return Err(YamlError {
                                 pos: key_pos,
                                 message: format!(
@@ -304,6 +310,9 @@ impl Builder<'_> {
                                     key, prev.key_pos.line
                                 ),
                             });
+                        }
+                        if let Some(index) = index.as_mut() {
+                            index.insert(key.clone(), entries.len());
                         }
                         entries.push(Entry {
                             key,
@@ -331,10 +340,12 @@ fn merge_into(merged: &mut Vec<Entry>, node: Node) -> Result<(), YamlError> {
             })
         }
     };
+    let mut seen: std::collections::HashSet<String> =
+        merged.iter().map(|e| e.key.clone()).collect();
     for m in maps {
         if let Value::Map(entries) = m.value {
             for e in entries {
-                if !merged.iter().any(|x| x.key == e.key) {
+                if seen.insert(e.key.clone()) {
                     merged.push(e);
                 }
             }
@@ -380,4 +391,29 @@ fn subtree_size(node: &Node) -> usize {
         }
     }
     count
+}
+
+/// Maps up to this size are checked for duplicate keys by a linear scan (cheaper than hashing for the small
+/// maps Kubernetes objects are made of); larger ones get a hash index.
+const LINEAR_KEY_SCAN_MAX: usize = 32;
+
+/// The existing entry with `key`, building the hash index when the map outgrows a linear scan.
+fn find_key<'e>(
+    entries: &'e [Entry],
+    index: &mut Option<HashMap<String, usize>>,
+    key: &str,
+) -> Option<&'e Entry> {
+    if index.is_none() && entries.len() >= LINEAR_KEY_SCAN_MAX {
+        *index = Some(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.key.clone(), i))
+                .collect(),
+        );
+    }
+    match index {
+        Some(index) => index.get(key).and_then(|&i| entries.get(i)),
+        None => entries.iter().find(|e| e.key == key),
+    }
 }

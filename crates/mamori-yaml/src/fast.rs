@@ -20,6 +20,9 @@ use crate::Limits;
 use mamori_model::{Entry, Node, Pos, Value};
 use std::borrow::Cow;
 
+/// Maps with more entries than this leave the fast path (see `has_key`).
+const FAST_MAP_MAX_ENTRIES: usize = 64;
+
 /// Recursion guard independent of `Limits::max_depth`: deeper documents go to the iterative reference path.
 const HARD_DEPTH_CAP: usize = 256;
 /// YAML caps implicit keys at 1024 characters; stay well below so the reference never disagrees.
@@ -401,11 +404,13 @@ impl<'a> Parser<'a> {
         Some(Node::new(pos, Value::Map(entries)))
     }
 
-    /// Whether the map whose entries start at `base` of the entry stack already has `key`.
+    /// Whether the map whose entries start at `base` of the entry stack already has `key` — or is too large for
+    /// a linear duplicate scan, in which case the caller bails and the reference path (with its hashed key index)
+    /// takes the document, so a map with millions of keys cannot make parsing quadratic.
     fn has_key(&self, base: usize, key: &str) -> bool {
-        self.entry_stack
-            .get(base..)
-            .is_some_and(|entries| entries.iter().any(|e| e.key == key))
+        self.entry_stack.get(base..).is_some_and(|entries| {
+            entries.len() >= FAST_MAP_MAX_ENTRIES || entries.iter().any(|e| e.key == key)
+        })
     }
 
     /// A block sequence whose `-` indicators sit at byte `indent`. `indentless` when it shares its parent key's

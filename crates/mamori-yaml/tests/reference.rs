@@ -117,3 +117,23 @@ fn two_documents_in_one_text_are_an_error() {
     let err = parse_document("a: 1\n---\nb: 2\n", 1, &Limits::default()).unwrap_err();
     assert_eq!(err.pos.line, 2);
 }
+
+#[test]
+fn huge_maps_parse_in_linear_time_and_still_catch_duplicates() {
+    // 200k keys: a linear duplicate scan per key would be 2e10 comparisons (minutes); with the index it is instant.
+    let mut doc = String::with_capacity(200_000 * 16);
+    for i in 0..200_000 {
+        doc.push_str(&format!("k{i}: v\n"));
+    }
+    let root = parse_document(&doc, 1, &Limits::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(root.as_map().unwrap().len(), 200_000);
+    doc.push_str("k123: again\n");
+    let err = parse_document(&doc, 1, &Limits::default()).unwrap_err();
+    assert_eq!(
+        err.message,
+        "duplicate key \"k123\" (first defined at line 124)"
+    );
+    assert_eq!(err.pos.line, 200_001);
+}
