@@ -78,6 +78,22 @@ pub fn parse_version(text: &str) -> Result<VersionArg, String> {
         .map_err(|e| e.to_string())
 }
 
+/// `restricted`, the level `mamori scan` evaluates when neither flag nor config names one.
+pub fn default_level() -> LevelArg {
+    LevelArg {
+        text: "restricted".to_owned(),
+        level: Level::Restricted,
+    }
+}
+
+/// `latest`, the version evaluated when neither flag nor config names one.
+pub fn default_version() -> VersionArg {
+    VersionArg {
+        text: "latest".to_owned(),
+        version: Version::LATEST,
+    }
+}
+
 /// The policy both commands evaluate.
 pub fn level_version(level: &LevelArg, version: &VersionArg) -> LevelVersion {
     LevelVersion::new(level.level, version.version)
@@ -160,8 +176,16 @@ impl Destination {
 
 /// Turns a write failure into the command's error message.
 pub fn write_error(err: io::Error) -> String {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        // The reader went away (`mamori scan … | head`): stop quietly with the status a shell reports for a
+        // process killed by SIGPIPE (128 + 13), so `set -o pipefail` still sees that output was cut short.
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
     format!("cannot write output: {err}")
 }
+
+/// Exit status when stdout's reader has gone away.
+pub const EXIT_BROKEN_PIPE: i32 = 141;
 
 #[cfg(test)]
 mod tests {
