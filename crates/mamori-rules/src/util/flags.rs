@@ -1165,6 +1165,56 @@ pub fn require_flags(
     }
 }
 
+/// What a kubelet setting amounts to, for rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeletValue {
+    /// Written value (flag text, or config scalar rendered).
+    Written(String),
+    /// Not written: the default applies (`legacy`: no config file, the kubelet's insecure flag defaults).
+    Default { legacy: bool },
+    /// Decided by a config file that is not in the input.
+    Unknown,
+}
+
+/// Runs `judge` on setting `flag` / `config_path` of every kubelet in the inventory (Pods running `kubelet`
+/// and KubeletConfiguration objects) and reports what it returns, prefixed with the kubelet's description.
+pub fn audit_kubelet(
+    inventory: &crate::Inventory,
+    flag: &str,
+    config_path: &[&str],
+    judge: impl Fn(&KubeletView<'_>, &KubeletValue) -> Option<String>,
+    out: &mut crate::Emitter<'_>,
+) {
+    let views = kubelet_views(inventory.of_kind("Pod"), inventory.of_kind("KubeletConfiguration"));
+    for view in &views {
+        let setting = view.setting(flag, config_path);
+        let value = match &setting {
+            KubeletSetting::Flag { value, .. } => KubeletValue::Written((*value).to_owned()),
+            KubeletSetting::Config { node, .. } => KubeletValue::Written(match &node.value {
+                mamori_model::node::Value::Str(s) => s.clone(),
+                _ => describe_node(node),
+            }),
+            KubeletSetting::Default { legacy } => KubeletValue::Default { legacy: *legacy },
+            KubeletSetting::Unknown => KubeletValue::Unknown,
+        };
+        let Some(problem) = judge(view, &value) else {
+            continue;
+        };
+        if let Some((object, pos, path)) = view.report_at(&setting) {
+            out.emit(object, pos, path, format!("{}: {problem}", view.describe()));
+        }
+    }
+}
+
+/// A kubelet bool setting: `Some(Ok(b))` when written as a bool, `Some(Err(text))` when written otherwise,
+/// `None` when not written.
+pub fn kubelet_bool(value: &KubeletValue) -> Option<Result<bool, &str>> {
+    match value {
+        KubeletValue::Written(text) => Some(parse_go_bool(text).ok_or(text.as_str())),
+        KubeletValue::Default { .. } | KubeletValue::Unknown => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
