@@ -16,7 +16,8 @@
 //! required"); Kubernetes "RBAC Good Practices"; NSA/CISA hardening guide; MITRE ATT&CK T1078.
 
 use crate::util::rbac::{
-    attack, binding, cis, is_builtin_system_subject, public_subject, subject_label, NSA_AUTHZ, RBAC_GOOD_PRACTICES,
+    attack, binding, cis, is_builtin_system_subject, public_subject, subject_label, NSA_AUTHZ,
+    RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -60,7 +61,10 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
         let reach = if binding.cluster_wide {
             "full control of the whole cluster".to_owned()
         } else {
-            format!("full control of namespace {}", ctx.namespace().unwrap_or("(set at apply time)"))
+            format!(
+                "full control of namespace {}",
+                ctx.namespace().unwrap_or("(set at apply time)")
+            )
         };
         out.emit(
             ctx.object,

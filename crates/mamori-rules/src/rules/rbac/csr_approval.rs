@@ -18,8 +18,8 @@
 //! MITRE ATT&CK T1649 (Steal or Forge Authentication Certificates).
 
 use crate::util::rbac::{
-    attack, cis, grants, is_full_wildcard, judged_role_rules, resource_names, RequestName, RoleKind,
-    CLUSTER_SCOPED_PHRASE, RBAC_GOOD_PRACTICES,
+    attack, cis, grants, is_full_wildcard, judged_role_rules, resource_names, RequestName,
+    RoleKind, CLUSTER_SCOPED_PHRASE, RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
@@ -60,9 +60,16 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     let judged = |(_, rule): &(usize, &Node)| !is_full_wildcard(rule);
     let signer_rules = || {
         rules.iter().enumerate().filter(judged).filter(|(_, rule)| {
-            grants(std::slice::from_ref(*rule), APPROVE, GROUP, "signers", "", RequestName::AnyName)
-                .next()
-                .is_some()
+            grants(
+                std::slice::from_ref(*rule),
+                APPROVE,
+                GROUP,
+                "signers",
+                "",
+                RequestName::AnyName,
+            )
+            .next()
+            .is_some()
         })
     };
     if signer_rules().next().is_none() {
@@ -70,16 +77,24 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     }
     for (i, rule) in rules.iter().enumerate().filter(judged) {
         let one = std::slice::from_ref(rule);
-        let Some(mut grant) =
-            grants(one, APPROVAL_VERBS, GROUP, "certificatesigningrequests", "approval", RequestName::AnyName)
-                .next()
-        else {
+        let Some(mut grant) = grants(
+            one,
+            APPROVAL_VERBS,
+            GROUP,
+            "certificatesigningrequests",
+            "approval",
+            RequestName::AnyName,
+        )
+        .next() else {
             continue;
         };
         grant.rule_index = i;
         let signers: Vec<String> = signer_rules()
             .map(|(j, rule)| {
-                let names: Vec<&str> = resource_names(rule).iter().filter_map(Node::as_str).collect();
+                let names: Vec<&str> = resource_names(rule)
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .collect();
                 if names.is_empty() {
                     format!("every signer (rules[{j}])")
                 } else {
@@ -96,7 +111,12 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
                 "{} can approve CertificateSigningRequests for signers {}: {}",
                 crate::util::rbac::role_label(ctx.object),
                 signers.join("; "),
-                grant.describe(ctx.object, CLUSTER_SCOPED_PHRASE, APPROVAL_VERBS, "certificatesigningrequests/approval")
+                grant.describe(
+                    ctx.object,
+                    CLUSTER_SCOPED_PHRASE,
+                    APPROVAL_VERBS,
+                    "certificatesigningrequests/approval"
+                )
             ),
         );
     }

@@ -14,8 +14,8 @@
 //! Kubernetes "RBAC Good Practices" (escalate verb); MITRE ATT&CK T1098 (Account Manipulation).
 
 use crate::util::rbac::{
-    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target, RBAC_GOOD_PRACTICES, RBAC_GROUP,
-    USING_RBAC,
+    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target,
+    RBAC_GOOD_PRACTICES, RBAC_GROUP, USING_RBAC,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -45,10 +45,21 @@ pub static RULE: Rule = Rule {
 };
 
 const VERBS: &[&str] = &["escalate"];
-const TARGETS: &[Target] = &[Target::new(RBAC_GROUP, "roles", ""), Target::new(RBAC_GROUP, "clusterroles", "")];
+const TARGETS: &[Target] = &[
+    Target::new(RBAC_GROUP, "roles", ""),
+    Target::new(RBAC_GROUP, "clusterroles", ""),
+];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((kind, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, scope_phrase(kind), VERBS, TARGETS, RequestName::AnyName);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            scope_phrase(kind),
+            VERBS,
+            TARGETS,
+            RequestName::AnyName,
+        );
     }
 }

@@ -15,7 +15,8 @@
 //! impersonation"; MITRE ATT&CK T1078 (Valid Accounts).
 
 use crate::util::rbac::{
-    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target, RBAC_GOOD_PRACTICES,
+    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target,
+    RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -58,6 +59,14 @@ const TARGETS: &[Target] = &[
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((kind, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, scope_phrase(kind), VERBS, TARGETS, RequestName::AnyName);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            scope_phrase(kind),
+            VERBS,
+            TARGETS,
+            RequestName::AnyName,
+        );
     }
 }

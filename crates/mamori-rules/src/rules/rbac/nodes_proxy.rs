@@ -15,8 +15,8 @@
 //! Kubernetes "RBAC Good Practices" (nodes/proxy); MITRE ATT&CK T1609.
 
 use crate::util::rbac::{
-    attack, cis, emit_grants, judged_role_rules, RequestName, RoleKind, Target, CLUSTER_SCOPED_PHRASE,
-    RBAC_GOOD_PRACTICES,
+    attack, cis, emit_grants, judged_role_rules, RequestName, RoleKind, Target,
+    CLUSTER_SCOPED_PHRASE, RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -50,6 +50,14 @@ const TARGETS: &[Target] = &[Target::new("", "nodes", "proxy")];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((RoleKind::ClusterRole, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, CLUSTER_SCOPED_PHRASE, VERBS, TARGETS, RequestName::AnyName);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            CLUSTER_SCOPED_PHRASE,
+            VERBS,
+            TARGETS,
+            RequestName::AnyName,
+        );
     }
 }

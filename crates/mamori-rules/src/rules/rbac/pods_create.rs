@@ -14,7 +14,8 @@
 //! Practices" (workload creation); MITRE ATT&CK T1610 (Deploy Container).
 
 use crate::util::rbac::{
-    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target, RBAC_GOOD_PRACTICES,
+    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target,
+    RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -48,6 +49,14 @@ const TARGETS: &[Target] = &[Target::new("", "pods", "")];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((kind, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, scope_phrase(kind), VERBS, TARGETS, RequestName::Unnamed);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            scope_phrase(kind),
+            VERBS,
+            TARGETS,
+            RequestName::Unnamed,
+        );
     }
 }

@@ -15,7 +15,8 @@
 //! authorization"; MITRE ATT&CK T1609 (Container Administration Command).
 
 use crate::util::rbac::{
-    attack, emit_grants, judged_role_rules, scope_phrase, RequestName, Target, NSA_AUTHZ, RBAC_GOOD_PRACTICES,
+    attack, emit_grants, judged_role_rules, scope_phrase, RequestName, Target, NSA_AUTHZ,
+    RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -44,10 +45,21 @@ pub static RULE: Rule = Rule {
 };
 
 const VERBS: &[&str] = &["create", "get"];
-const TARGETS: &[Target] = &[Target::new("", "pods", "exec"), Target::new("", "pods", "attach")];
+const TARGETS: &[Target] = &[
+    Target::new("", "pods", "exec"),
+    Target::new("", "pods", "attach"),
+];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((kind, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, scope_phrase(kind), VERBS, TARGETS, RequestName::AnyName);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            scope_phrase(kind),
+            VERBS,
+            TARGETS,
+            RequestName::AnyName,
+        );
     }
 }

@@ -44,7 +44,11 @@ pub static RULE: Rule = Rule {
     check: Check::Object(check),
 };
 
-const DISCOVERY_CLUSTER_ROLES: [&str; 3] = ["system:basic-user", "system:discovery", "system:public-info-viewer"];
+const DISCOVERY_CLUSTER_ROLES: [&str; 3] = [
+    "system:basic-user",
+    "system:discovery",
+    "system:public-info-viewer",
+];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     let Some(binding) = binding(ctx.object) else {
@@ -53,7 +57,8 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     let default_discovery = match binding.role_kind {
         "ClusterRole" => DISCOVERY_CLUSTER_ROLES.contains(&binding.role_name),
         "Role" => {
-            binding.role_name == "kubeadm:bootstrap-signer-clusterinfo" && ctx.namespace() == Some("kube-public")
+            binding.role_name == "kubeadm:bootstrap-signer-clusterinfo"
+                && ctx.namespace() == Some("kube-public")
         }
         _ => false,
     };
@@ -67,7 +72,10 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
         let reach = if binding.cluster_wide {
             "cluster-wide".to_owned()
         } else {
-            format!("in namespace {}", ctx.namespace().unwrap_or("(set at apply time)"))
+            format!(
+                "in namespace {}",
+                ctx.namespace().unwrap_or("(set at apply time)")
+            )
         };
         out.emit(
             ctx.object,

@@ -16,7 +16,8 @@
 //! Practices" (listing secrets); MITRE ATT&CK T1552.007 (Unsecured Credentials: Container API).
 
 use crate::util::rbac::{
-    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, RoleKind, Target, RBAC_GOOD_PRACTICES,
+    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, RoleKind, Target,
+    RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -49,6 +50,14 @@ const TARGETS: &[Target] = &[Target::new("", "secrets", "")];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((kind @ RoleKind::ClusterRole, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, scope_phrase(kind), VERBS, TARGETS, RequestName::AnyName);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            scope_phrase(kind),
+            VERBS,
+            TARGETS,
+            RequestName::AnyName,
+        );
     }
 }

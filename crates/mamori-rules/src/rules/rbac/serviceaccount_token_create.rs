@@ -13,7 +13,8 @@
 //! Kubernetes "RBAC Good Practices"; MITRE ATT&CK T1528 (Steal Application Access Token).
 
 use crate::util::rbac::{
-    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target, RBAC_GOOD_PRACTICES,
+    attack, cis, emit_grants, judged_role_rules, scope_phrase, RequestName, Target,
+    RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -46,6 +47,14 @@ const TARGETS: &[Target] = &[Target::new("", "serviceaccounts", "token")];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if let Some((kind, rules)) = judged_role_rules(ctx.object) {
-        emit_grants(ctx.object, out, rules, scope_phrase(kind), VERBS, TARGETS, RequestName::AnyName);
+        emit_grants(
+            ctx.object,
+            out,
+            rules,
+            scope_phrase(kind),
+            VERBS,
+            TARGETS,
+            RequestName::AnyName,
+        );
     }
 }

@@ -16,8 +16,8 @@
 //! authorization"; Kubernetes "RBAC Good Practices" (least privilege, avoid wildcards); MITRE ATT&CK T1078.
 
 use crate::util::rbac::{
-    attack, cis, judged_role_rules, resource_names_note, role_label, scope_phrase, str_items, is_full_wildcard,
-    NSA_AUTHZ, RBAC_GOOD_PRACTICES,
+    attack, cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label,
+    scope_phrase, str_items, NSA_AUTHZ, RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};

@@ -12,8 +12,8 @@
 //! References: CIS Kubernetes Benchmark 5.1.3; Kubernetes "RBAC Good Practices".
 
 use crate::util::rbac::{
-    cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label, scope_phrase, str_items,
-    RBAC_GOOD_PRACTICES,
+    cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label, scope_phrase,
+    str_items, RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};

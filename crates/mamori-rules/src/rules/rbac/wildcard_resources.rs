@@ -14,8 +14,8 @@
 //! "Authentication and authorization".
 
 use crate::util::rbac::{
-    cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label, scope_phrase, str_items, NSA_AUTHZ,
-    RBAC_GOOD_PRACTICES,
+    cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label, scope_phrase,
+    str_items, NSA_AUTHZ, RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
@@ -55,9 +55,14 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
         let covers = if entry == "*" {
             "every resource and subresource".to_owned()
         } else {
-            format!("the {} subresource of every resource", entry.strip_prefix("*/").unwrap_or(entry))
+            format!(
+                "the {} subresource of every resource",
+                entry.strip_prefix("*/").unwrap_or(entry)
+            )
         };
-        let groups: Vec<String> = str_items(rule, "apiGroups").map(|(_, _, g)| format!("{g:?}")).collect();
+        let groups: Vec<String> = str_items(rule, "apiGroups")
+            .map(|(_, _, g)| format!("{g:?}"))
+            .collect();
         let verbs: Vec<&str> = str_items(rule, "verbs").map(|(_, _, v)| v).collect();
         out.emit(
             ctx.object,

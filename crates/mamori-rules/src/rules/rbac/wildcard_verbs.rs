@@ -13,8 +13,8 @@
 //! "RBAC Good Practices"; NSA/CISA hardening guide "Authentication and authorization".
 
 use crate::util::rbac::{
-    cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label, scope_phrase, str_items, NSA_AUTHZ,
-    RBAC_GOOD_PRACTICES,
+    cis, is_full_wildcard, judged_role_rules, resource_names_note, role_label, scope_phrase,
+    str_items, NSA_AUTHZ, RBAC_GOOD_PRACTICES,
 };
 use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
@@ -66,10 +66,19 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
 
 /// `resources [deployments] in apiGroups [apps]` or `nonResourceURLs [/metrics]`.
 fn targets(rule: &Node) -> String {
-    let list = |field| str_items(rule, field).map(|(_, _, s)| format!("{s:?}")).collect::<Vec<_>>().join(", ");
+    let list = |field| {
+        str_items(rule, field)
+            .map(|(_, _, s)| format!("{s:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let urls = list("nonResourceURLs");
     if !urls.is_empty() && rule.get("resources").is_none() {
         return format!("nonResourceURLs [{urls}]");
     }
-    format!("resources [{}] in apiGroups [{}]", list("resources"), list("apiGroups"))
+    format!(
+        "resources [{}] in apiGroups [{}]",
+        list("resources"),
+        list("apiGroups")
+    )
 }
