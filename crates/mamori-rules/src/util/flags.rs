@@ -1215,6 +1215,46 @@ pub fn kubelet_bool(value: &KubeletValue) -> Option<Result<bool, &str>> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Audit policy (audit.k8s.io) rules: first match wins.
+
+/// Whether an object is an audit Policy file.
+pub fn is_audit_policy(object: &K8sObject) -> bool {
+    object.id.kind == "Policy" && object.id.api_version.starts_with("audit.k8s.io/")
+}
+
+fn non_empty(rule: &Node, key: &str) -> bool {
+    rule.get(key).and_then(Node::as_seq).is_some_and(|s| !s.is_empty())
+}
+
+/// Whether an audit rule restricts requests by user, group, verb, namespace, resource or URL (a rule with none
+/// of these matches every request).
+pub fn audit_rule_is_catch_all(rule: &Node) -> bool {
+    !["users", "userGroups", "verbs", "namespaces", "resources", "nonResourceURLs"]
+        .iter()
+        .any(|k| non_empty(rule, k))
+}
+
+/// How an audit rule applies to requests for `group`/`resource`: `None` = never, `Some(true)` = to every such
+/// request, `Some(false)` = to some (restricted by users, groups, verbs, namespaces or resource names).
+pub fn audit_rule_applies(rule: &Node, group: &str, resource: &str) -> Option<bool> {
+    let resources = rule.get("resources").and_then(Node::as_seq).unwrap_or(&[]);
+    if resources.is_empty() && non_empty(rule, "nonResourceURLs") {
+        return None;
+    }
+    let mut every = !["users", "userGroups", "verbs", "namespaces"].iter().any(|k| non_empty(rule, k));
+    if !resources.is_empty() {
+        let matching = resources.iter().find(|gr| {
+            let rule_group = gr.get("group").and_then(Node::as_str).unwrap_or("");
+            let names = gr.get("resources").and_then(Node::as_seq).unwrap_or(&[]);
+            rule_group == group
+                && (names.is_empty() || names.iter().any(|n| matches!(n.as_str(), Some(r) if r == resource || r == "*")))
+        })?;
+        every &= !non_empty(matching, "resourceNames");
+    }
+    Some(every)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
