@@ -6,6 +6,7 @@
 
 mod cmd;
 mod options;
+mod progress;
 
 // Building the document trees is allocation-heavy (a string per scalar, a vector per map); mimalloc halves the
 // CPU time of a scan compared with glibc malloc (see docs/benchmarks.md).
@@ -29,6 +30,10 @@ enum Command {
     Pss(cmd::pss::PssArgs),
     /// Scan manifests and report findings (table, JSON or SARIF).
     Scan(cmd::scan::ScanArgs),
+    /// List the rules (Pod Security checks and the catalogue), or explain one: `mamori rules explain <id>`.
+    Rules(cmd::rules::RulesArgs),
+    /// Check a mamori.yaml (`validate`) or print its JSON Schema (`schema`).
+    Config(cmd::config::ConfigArgs),
 }
 
 /// Exit status when everything passed.
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Pss(args) => cmd::pss::run(&args),
         Command::Scan(args) => cmd::scan::run(&args),
+        Command::Rules(args) => cmd::rules::run(&args),
+        Command::Config(args) => cmd::config::run(&args),
     };
     match outcome {
         Ok(cmd::Outcome { errors: true, .. }) => ExitCode::from(EXIT_ERROR),

@@ -18,6 +18,7 @@ pub use policy::{
     exemption, Exemption, ExemptionError, Policy, Suppressed, Suppression, EXEMPT_ANNOTATION,
     EXEMPT_REASON_ANNOTATION,
 };
+pub use suggest::closest;
 
 use mamori_model::{Pos, Severity};
 use mamori_pss::{Level, Version};

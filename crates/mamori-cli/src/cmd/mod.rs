@@ -1,7 +1,10 @@
 //! The subcommands. Each returns an [`Outcome`]; `main` maps it to the exit status.
 
+pub mod config;
 pub mod pss;
+pub mod rules;
 pub mod scan;
+pub mod scan_setup;
 
 /// What a command found, for the exit status (errors win over failures).
 #[derive(Debug, Clone, Copy, Default)]

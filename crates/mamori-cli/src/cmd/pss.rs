@@ -41,11 +41,12 @@ pub struct PssArgs {
 
 /// Runs `mamori pss`; results are written as they arrive, errors and notes go to stderr.
 pub fn run(args: &PssArgs) -> Result<Outcome, String> {
-    let scan_options = ScanOptions {
-        pss: options::level_version(&args.level, &args.version),
-        limits: args.limits.limits(),
-        threads: args.limits.threads,
-    };
+    // PSS verdicts only: no rule catalogue, no mamori.yaml policy.
+    let scan_options = ScanOptions::new(
+        options::level_version(&args.level, &args.version),
+        args.limits.limits(),
+        args.limits.threads,
+    );
     let policy = PssPolicy {
         level: &args.level.text,
         version: &args.version.text,
@@ -94,6 +95,8 @@ pub fn run(args: &PssArgs) -> Result<Outcome, String> {
                 message: error.message,
             });
         }
+        // Only the catalogue's inventory rules produce these; `mamori pss` does not run them.
+        ScanItem::Findings(_) | ScanItem::Suppressed(_) => {}
     });
     write_result.map_err(options::write_error)?;
     sink.finish(&errors, &notes).map_err(options::write_error)?;
