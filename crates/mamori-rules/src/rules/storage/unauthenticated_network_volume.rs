@@ -12,6 +12,7 @@
 //!   (default `admin`): a node-wide, usually admin, Ceph credential shared by every pod that names it.
 //! - `glusterfs`: always (no client authentication in the volume source; the in-tree driver was removed in
 //!   Kubernetes 1.26).
+//!
 //! CSI volumes and PersistentVolumeClaims are not judged (their authentication lives in the driver/StorageClass).
 //!
 //! Why: storage reachable without per-workload credentials can be mounted by any pod (or host) that can reach
