@@ -864,7 +864,7 @@ pub fn resolve_config<'a>(candidates: &[&'a K8sObject], path: &str) -> Resolved<
             let wanted = basename(path);
             let mut matching = many.iter().filter(|o| basename(&o.source.file) == wanted);
             match (matching.next(), matching.next()) {
-                (Some(found), None) => Resolved::Found(*found),
+                (Some(found), None) => Resolved::Found(found),
                 _ => Resolved::Ambiguous,
             }
         }
@@ -1160,7 +1160,11 @@ pub fn require_flags(
             object,
             pos,
             path,
-            format!("{} does not set {}: {consequence}", who(&invocation, component), missing.join(" or ")),
+            format!(
+                "{} does not set {}: {consequence}",
+                who(&invocation, component),
+                missing.join(" or ")
+            ),
         );
     }
 }
@@ -1185,7 +1189,10 @@ pub fn audit_kubelet(
     judge: impl Fn(&KubeletView<'_>, &KubeletValue) -> Option<String>,
     out: &mut crate::Emitter<'_>,
 ) {
-    let views = kubelet_views(inventory.of_kind("Pod"), inventory.of_kind("KubeletConfiguration"));
+    let views = kubelet_views(
+        inventory.of_kind("Pod"),
+        inventory.of_kind("KubeletConfiguration"),
+    );
     for view in &views {
         let setting = view.setting(flag, config_path);
         let value = match &setting {
@@ -1218,21 +1225,39 @@ pub fn kubelet_bool(value: &KubeletValue) -> Option<Result<bool, &str>> {
 // ---------------------------------------------------------------------------------------------------------------
 // Audit policy (audit.k8s.io) rules: first match wins.
 
+/// How messages name an audit Policy: its metadata.name, else its file name (policy files rarely have names).
+pub fn policy_name(object: &K8sObject) -> &str {
+    if object.id.name.is_empty() {
+        basename(&object.source.file)
+    } else {
+        &object.id.name
+    }
+}
+
 /// Whether an object is an audit Policy file.
 pub fn is_audit_policy(object: &K8sObject) -> bool {
     object.id.kind == "Policy" && object.id.api_version.starts_with("audit.k8s.io/")
 }
 
 fn non_empty(rule: &Node, key: &str) -> bool {
-    rule.get(key).and_then(Node::as_seq).is_some_and(|s| !s.is_empty())
+    rule.get(key)
+        .and_then(Node::as_seq)
+        .is_some_and(|s| !s.is_empty())
 }
 
 /// Whether an audit rule restricts requests by user, group, verb, namespace, resource or URL (a rule with none
 /// of these matches every request).
 pub fn audit_rule_is_catch_all(rule: &Node) -> bool {
-    !["users", "userGroups", "verbs", "namespaces", "resources", "nonResourceURLs"]
-        .iter()
-        .any(|k| non_empty(rule, k))
+    ![
+        "users",
+        "userGroups",
+        "verbs",
+        "namespaces",
+        "resources",
+        "nonResourceURLs",
+    ]
+    .iter()
+    .any(|k| non_empty(rule, k))
 }
 
 /// How an audit rule applies to requests for `group`/`resource`: `None` = never, `Some(true)` = to every such
@@ -1242,13 +1267,18 @@ pub fn audit_rule_applies(rule: &Node, group: &str, resource: &str) -> Option<bo
     if resources.is_empty() && non_empty(rule, "nonResourceURLs") {
         return None;
     }
-    let mut every = !["users", "userGroups", "verbs", "namespaces"].iter().any(|k| non_empty(rule, k));
+    let mut every = !["users", "userGroups", "verbs", "namespaces"]
+        .iter()
+        .any(|k| non_empty(rule, k));
     if !resources.is_empty() {
         let matching = resources.iter().find(|gr| {
             let rule_group = gr.get("group").and_then(Node::as_str).unwrap_or("");
             let names = gr.get("resources").and_then(Node::as_seq).unwrap_or(&[]);
             rule_group == group
-                && (names.is_empty() || names.iter().any(|n| matches!(n.as_str(), Some(r) if r == resource || r == "*")))
+                && (names.is_empty()
+                    || names
+                        .iter()
+                        .any(|n| matches!(n.as_str(), Some(r) if r == resource || r == "*")))
         })?;
         every &= !non_empty(matching, "resourceNames");
     }
@@ -1518,7 +1548,7 @@ mod tests {
             #[test]
             fn csv_of_plain_fields_is_split(fields in proptest::collection::vec("[A-Za-z0-9 ]{0,6}", 1..6)) {
                 let joined = fields.join(",");
-                let read = read_csv_record(&joined).map_err(|e| TestCaseError::fail(e))?;
+                let read = read_csv_record(&joined).map_err(TestCaseError::fail)?;
                 if joined.is_empty() {
                     prop_assert!(read.is_empty());
                 } else {

@@ -55,7 +55,11 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     for invocation in invocations(ctx.object, Component::ApiServer) {
         let who = who(&invocation, Component::ApiServer);
         let mut lists = Vec::new();
-        for flag in ["enable-admission-plugins", "disable-admission-plugins", "admission-control"] {
+        for flag in [
+            "enable-admission-plugins",
+            "disable-admission-plugins",
+            "admission-control",
+        ] {
             match invocation.flags.list(flag) {
                 Some(Ok(items)) => lists.push(Some(items)),
                 Some(Err(occurrence)) => {
@@ -66,7 +70,8 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
                 None => lists.push(None),
             }
         }
-        let [enable, disable, legacy] = [lists.first(), lists.get(1), lists.get(2)].map(|l| l.and_then(Option::as_ref));
+        let [enable, disable, legacy] =
+            [lists.first(), lists.get(1), lists.get(2)].map(|l| l.and_then(Option::as_ref));
         if let Some(legacy) = legacy {
             // --admission-control replaces the default set: only what it lists runs.
             for required in ["NodeRestriction", "PodSecurity"] {
@@ -83,14 +88,20 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
             }
             continue;
         }
-        match (find(enable, "NodeRestriction"), find(disable, "NodeRestriction")) {
+        match (
+            find(enable, "NodeRestriction"),
+            find(disable, "NodeRestriction"),
+        ) {
             (Some(_), None) => {}
             (_, Some(occurrence)) => {
                 let (pos, path) = invocation.locate(occurrence);
                 out.emit(ctx.object, pos, path, format!("{who} lists NodeRestriction in --disable-admission-plugins: kubelets can modify other nodes and their pods"));
             }
             (None, None) => {
-                let (pos, path) = enable.and_then(|e| e.first()).map_or_else(|| invocation.locate_missing(), |i| invocation.locate(i.occurrence));
+                let (pos, path) = enable.and_then(|e| e.first()).map_or_else(
+                    || invocation.locate_missing(),
+                    |i| invocation.locate(i.occurrence),
+                );
                 out.emit(ctx.object, pos, path, format!("{who} does not enable NodeRestriction in --enable-admission-plugins (it is off by default): kubelets can modify other nodes and their pods"));
             }
         }
@@ -107,5 +118,6 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
 
 /// The occurrence that put plugin `name` in `list`.
 fn find<'p, 'a>(list: Option<&Vec<ListItem<'p, 'a>>>, name: &str) -> Option<&'p Occurrence<'a>> {
-    list.and_then(|items| items.iter().find(|i| i.value == name)).map(|i| i.occurrence)
+    list.and_then(|items| items.iter().find(|i| i.value == name))
+        .map(|i| i.occurrence)
 }

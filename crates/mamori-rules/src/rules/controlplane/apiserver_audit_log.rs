@@ -58,6 +58,11 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
             (true, false) => "sets --audit-policy-file but neither --audit-log-path nor --audit-webhook-config-file: audit events are discarded",
         };
         let (pos, path) = invocation.locate_missing();
-        out.emit(ctx.object, pos, path, format!("{} {problem}", who(&invocation, Component::ApiServer)));
+        out.emit(
+            ctx.object,
+            pos,
+            path,
+            format!("{} {problem}", who(&invocation, Component::ApiServer)),
+        );
     }
 }

@@ -74,7 +74,11 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
                     continue; // the file is not in the input: nothing to judge
                 };
                 source = format!("the AuthorizationConfiguration {path}");
-                let items = config.root.get("authorizers").and_then(Node::as_seq).unwrap_or(&[]);
+                let items = config
+                    .root
+                    .get("authorizers")
+                    .and_then(Node::as_seq)
+                    .unwrap_or(&[]);
                 for (i, item) in items.iter().enumerate() {
                     if let Some(node) = item.get("type").filter(|n| n.as_str().is_some()) {
                         chain.push(Authorizer {
@@ -86,7 +90,12 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
                     }
                 }
                 if chain.is_empty() {
-                    out.emit(config, config.source.pos, "authorizers", format!("{source} used by {who} lists no authorizers"));
+                    out.emit(
+                        config,
+                        config.source.pos,
+                        "authorizers",
+                        format!("{source} used by {who} lists no authorizers"),
+                    );
                     continue;
                 }
             } else {
@@ -105,7 +114,12 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
                     Some(Ok(items)) => {
                         for item in items {
                             let (pos, path) = invocation.locate(item.occurrence);
-                            chain.push(Authorizer { mode: item.value, object: pod, pos, path });
+                            chain.push(Authorizer {
+                                mode: item.value,
+                                object: pod,
+                                pos,
+                                path,
+                            });
                         }
                     }
                 }
@@ -114,9 +128,21 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
                 out.emit(authorizer.object, authorizer.pos, authorizer.path.clone(), format!("{who} authorizes with AlwaysAllow (from {source}): every request that reaches it is allowed"));
             }
             let names: Vec<&str> = chain.iter().map(|a| a.mode.as_ref()).collect();
-            let missing: Vec<&str> = ["Node", "RBAC"].into_iter().filter(|m| !names.contains(m)).collect();
+            let missing: Vec<&str> = ["Node", "RBAC"]
+                .into_iter()
+                .filter(|m| !names.contains(m))
+                .collect();
             if let (false, Some(first)) = (missing.is_empty(), chain.first()) {
-                out.emit(first.object, first.pos, first.path.clone(), format!("{who} authorizes with [{}] (from {source}), without {}", names.join(","), missing.join(" and ")));
+                out.emit(
+                    first.object,
+                    first.pos,
+                    first.path.clone(),
+                    format!(
+                        "{who} authorizes with [{}] (from {source}), without {}",
+                        names.join(","),
+                        missing.join(" and ")
+                    ),
+                );
             }
         }
     }

@@ -94,7 +94,12 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
                 for item in items {
                     if let Some(why) = weakness(&item.value) {
                         let (pos, path) = invocation.locate(item.occurrence);
-                        out.emit(ctx.object, pos, path, format!("{who} allows TLS cipher suite {}, which {why}", item.value));
+                        out.emit(
+                            ctx.object,
+                            pos,
+                            path,
+                            format!("{who} allows TLS cipher suite {}, which {why}", item.value),
+                        );
                     }
                 }
             }

@@ -63,6 +63,11 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
             _ => "is not a TLS version name (VersionTLS12, VersionTLS13): the server refuses to start",
         };
         let (pos, path) = invocation.locate(occurrence);
-        out.emit(ctx.object, pos, path, format!("{who} sets --tls-min-version={value}, which {problem}"));
+        out.emit(
+            ctx.object,
+            pos,
+            path,
+            format!("{who} sets --tls-min-version={value}, which {problem}"),
+        );
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! References: CIS Kubernetes Benchmark 3.2.1 (minimal audit policy) and 3.2.2; Kubernetes docs "Auditing".
 
-use crate::util::flags::{audit_rule_is_catch_all, is_audit_policy};
+use crate::util::flags::{audit_rule_is_catch_all, is_audit_policy, policy_name};
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
 
@@ -39,14 +39,30 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if ctx.kind() != "Policy" || !is_audit_policy(ctx.object) {
         return;
     }
-    let name = &ctx.object.id.name;
-    let rules = ctx.root().get("rules").and_then(Node::as_seq).unwrap_or(&[]);
+    let name = policy_name(ctx.object);
+    let rules = ctx
+        .root()
+        .get("rules")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[]);
     let Some((last_index, last)) = rules.len().checked_sub(1).zip(rules.last()) else {
-        let pos = ctx.root().entry("rules").map_or(ctx.object.source.pos, |e| e.key_pos);
-        out.emit(ctx.object, pos, "rules", format!("audit Policy {name} has no rules: nothing is audited"));
+        let pos = ctx
+            .root()
+            .entry("rules")
+            .map_or(ctx.object.source.pos, |e| e.key_pos);
+        out.emit(
+            ctx.object,
+            pos,
+            "rules",
+            format!("audit Policy {name} has no rules: nothing is audited"),
+        );
         return;
     };
-    if let Some(first) = rules.iter().position(audit_rule_is_catch_all).filter(|&i| i < last_index) {
+    if let Some(first) = rules
+        .iter()
+        .position(audit_rule_is_catch_all)
+        .filter(|&i| i < last_index)
+    {
         let pos = rules.get(first).map_or(ctx.object.source.pos, |r| r.pos);
         out.emit(ctx.object, pos, format!("rules[{first}]"), format!("audit Policy {name}: rules[{first}] matches every request, so rules[{}..{last_index}] never apply (rules are first-match)", first + 1));
         return;

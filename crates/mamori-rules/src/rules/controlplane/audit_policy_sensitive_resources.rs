@@ -12,7 +12,7 @@
 //!
 //! References: CIS Kubernetes Benchmark 3.2.2; Kubernetes docs "Auditing"; MITRE ATT&CK T1552.007.
 
-use crate::util::flags::{audit_rule_applies, is_audit_policy};
+use crate::util::flags::{audit_rule_applies, is_audit_policy, policy_name};
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
 
@@ -42,13 +42,22 @@ pub static RULE: Rule = Rule {
     check: Check::Object(check),
 };
 
-const SENSITIVE: [(&str, &str); 3] = [("", "secrets"), ("", "configmaps"), ("authentication.k8s.io", "tokenreviews")];
+const SENSITIVE: [(&str, &str); 3] = [
+    ("", "secrets"),
+    ("", "configmaps"),
+    ("authentication.k8s.io", "tokenreviews"),
+];
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     if ctx.kind() != "Policy" || !is_audit_policy(ctx.object) {
         return;
     }
-    let rules = ctx.root().get("rules").and_then(Node::as_seq).unwrap_or(&[]);
+    let name = policy_name(ctx.object);
+    let rules = ctx
+        .root()
+        .get("rules")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[]);
     for (group, resource) in SENSITIVE {
         for (i, rule) in rules.iter().enumerate() {
             let Some(every) = audit_rule_applies(rule, group, resource) else {
@@ -63,13 +72,13 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
                     ctx.object,
                     pos,
                     format!("rules[{i}].level"),
-                    format!("audit Policy {}: rules[{i}] logs {scope} {resource} requests at {level}, writing their bodies into the audit log; log {resource} at Metadata in an earlier rule", ctx.object.id.name),
+                    format!("audit Policy {}: rules[{i}] logs {scope} {resource} requests at {level}, writing their bodies into the audit log; log {resource} at Metadata in an earlier rule", name),
                 ),
                 "None" if every => out.emit(
                     ctx.object,
                     pos,
                     format!("rules[{i}].level"),
-                    format!("audit Policy {}: rules[{i}] matches every {resource} request with level None, so access to {resource} is not audited; log it at Metadata", ctx.object.id.name),
+                    format!("audit Policy {}: rules[{i}] matches every {resource} request with level None, so access to {resource} is not audited; log it at Metadata", name),
                 ),
                 _ => {}
             }

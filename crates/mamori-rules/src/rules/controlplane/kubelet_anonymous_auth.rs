@@ -47,11 +47,13 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         inventory,
         "anonymous-auth",
         &["authentication", "anonymous", "enabled"],
-        |_, value| match (kubelet_bool(value), value) {
+        |_, value| {
+            match (kubelet_bool(value), value) {
             (Some(Ok(true)), _) => Some("anonymous authentication is enabled (authentication.anonymous.enabled / --anonymous-auth is true)".to_owned()),
             (Some(Err(text)), _) => Some(format!("anonymous authentication is set to {text:?}, which is not a boolean")),
             (None, KubeletValue::Default { legacy: true }) => Some("no --config file and no --anonymous-auth flag: the kubelet's flag default enables anonymous authentication".to_owned()),
             _ => None,
+        }
         },
         out,
     );

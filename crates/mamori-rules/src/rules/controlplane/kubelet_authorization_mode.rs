@@ -40,11 +40,13 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         inventory,
         "authorization-mode",
         &["authorization", "mode"],
-        |_, value| match value {
+        |_, value| {
+            match value {
             KubeletValue::Written(mode) if mode == "Webhook" => None,
             KubeletValue::Written(mode) => Some(format!("authorization mode is {mode:?}, not \"Webhook\"")),
             KubeletValue::Default { legacy: true } => Some("no --config file and no --authorization-mode flag: the kubelet's flag default is AlwaysAllow".to_owned()),
             KubeletValue::Default { legacy: false } | KubeletValue::Unknown => None,
+        }
         },
         out,
     );

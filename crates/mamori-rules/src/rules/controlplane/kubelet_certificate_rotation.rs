@@ -50,11 +50,13 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         inventory,
         "rotate-certificates",
         &["rotateCertificates"],
-        |_, value| match (kubelet_bool(value), value) {
+        |_, value| {
+            match (kubelet_bool(value), value) {
             (Some(Ok(true)), _) | (None, KubeletValue::Unknown) => None,
             (Some(Ok(false)), _) => Some("client certificate rotation is disabled (rotateCertificates / --rotate-certificates is false)".to_owned()),
             (Some(Err(text)), _) => Some(format!("rotateCertificates is {text:?}, which is not a boolean")),
             (None, _) => Some("rotateCertificates is not set (default false): the client certificate is never renewed".to_owned()),
+        }
         },
         out,
     );
@@ -63,7 +65,10 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         "rotate-server-certificates",
         &["serverTLSBootstrap"],
         |view, value| {
-            let provided = !matches!(view.setting("tls-cert-file", &["tlsCertFile"]), KubeletSetting::Default { .. } | KubeletSetting::Unknown);
+            let provided = !matches!(
+                view.setting("tls-cert-file", &["tlsCertFile"]),
+                KubeletSetting::Default { .. } | KubeletSetting::Unknown
+            );
             match (kubelet_bool(value), value) {
                 (Some(Ok(true)), _) | (None, KubeletValue::Unknown) => None,
                 _ if provided => None,
@@ -73,8 +78,13 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         },
         out,
     );
-    for view in crate::util::flags::kubelet_views(inventory.of_kind("Pod"), inventory.of_kind("KubeletConfiguration")) {
-        if let Some((false, pos, path, object)) = view.feature_gate("RotateKubeletServerCertificate") {
+    for view in crate::util::flags::kubelet_views(
+        inventory.of_kind("Pod"),
+        inventory.of_kind("KubeletConfiguration"),
+    ) {
+        if let Some((false, pos, path, object)) =
+            view.feature_gate("RotateKubeletServerCertificate")
+        {
             out.emit(object, pos, path, format!("{}: feature gate RotateKubeletServerCertificate is false: the serving certificate is never rotated", view.describe()));
         }
     }

@@ -39,11 +39,13 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         inventory,
         "read-only-port",
         &["readOnlyPort"],
-        |_, value| match value {
+        |_, value| {
+            match value {
             KubeletValue::Written(port) if port == "0" => None,
             KubeletValue::Written(port) => Some(format!("read-only port is {port}: pod specs and stats are served without authentication")),
             KubeletValue::Default { legacy: true } => Some("no --config file and no --read-only-port flag: the kubelet's flag default opens port 10255 without authentication".to_owned()),
             KubeletValue::Default { legacy: false } | KubeletValue::Unknown => None,
+        }
         },
         out,
     );

@@ -45,11 +45,13 @@ fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>)
         inventory,
         "authentication-token-webhook",
         &["authentication", "webhook", "enabled"],
-        |_, value| match (kubelet_bool(value), value) {
+        |_, value| {
+            match (kubelet_bool(value), value) {
             (Some(Ok(false)), _) => Some("webhook token authentication is disabled (authentication.webhook.enabled / --authentication-token-webhook is false)".to_owned()),
             (Some(Err(text)), _) => Some(format!("webhook token authentication is set to {text:?}, which is not a boolean")),
             (None, KubeletValue::Default { legacy: true }) => Some("no --config file and no --authentication-token-webhook flag: the kubelet's flag default disables webhook token authentication".to_owned()),
             _ => None,
+        }
         },
         out,
     );
