@@ -71,13 +71,9 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     else {
         return;
     };
-    report_unsandboxed(
-        ctx.object,
-        pod,
-        ctx.settings,
-        &format!("namespace {namespace:?} matches sandbox_namespaces {pattern:?}"),
-        out,
-    );
+    report_unsandboxed(ctx.object, pod, ctx.settings, out, || {
+        format!("namespace {namespace:?} matches sandbox_namespaces {pattern:?}")
+    });
 }
 
 /// The first `sandbox_namespaces` glob that `namespace` matches.
@@ -91,13 +87,14 @@ pub(crate) fn sandbox_namespace_pattern<'s>(
         .find(|pattern| glob_match(pattern, namespace))
 }
 
-/// Emits a finding when the pod's runtimeClassName is not a sandbox; `why` says why the pod needs one.
+/// Emits a finding when the pod's runtimeClassName is not a sandbox; `why` says why the pod needs one (called
+/// only when emitting, so passing pods cost no allocation).
 pub(crate) fn report_unsandboxed(
     object: &K8sObject,
     pod: &PodTemplate<'_>,
     settings: &RuleSettings,
-    why: &str,
     out: &mut Emitter<'_>,
+    why: impl FnOnce() -> String,
 ) {
     let classes = &settings.sandbox_runtime_classes;
     let field = pod.spec.get("runtimeClassName");
@@ -125,7 +122,7 @@ pub(crate) fn report_unsandboxed(
         object,
         field.map_or(pod.spec.pos, |f| f.pos),
         format!("{}.runtimeClassName", pod.spec_path),
-        format!("{} {what} ({why})", object.id.display_name()),
+        format!("{} {what} ({})", object.id.display_name(), why()),
     );
 }
 

@@ -114,8 +114,9 @@ fn check(inventory: &Inventory, settings: &RuleSettings, out: &mut Emitter<'_>) 
             let Some(pod) = pod_template_of(object) else {
                 continue;
             };
-            let why = format!("namespace {namespace:?} has label {selector}");
-            report_unsandboxed(object, &pod, settings, &why, out);
+            report_unsandboxed(object, &pod, settings, out, || {
+                format!("namespace {namespace:?} has label {selector}")
+            });
         }
     }
 }
