@@ -11,8 +11,7 @@ fn run(rule_id: &str, settings: &RuleSettings, text: &str) -> Vec<Finding> {
     let file: Arc<str> = Arc::from("test.yaml");
     let mut objects = Vec::new();
     let mut first_line = 1u32;
-    let mut doc_index = 0u32;
-    for part in text.split("\n---\n") {
+    for (doc_index, part) in (0u32..).zip(text.split("\n---\n")) {
         let doc = RawDocument {
             file: file.clone(),
             doc_index,
@@ -20,7 +19,6 @@ fn run(rule_id: &str, settings: &RuleSettings, text: &str) -> Vec<Finding> {
             text: part.to_owned(),
         };
         first_line += part.lines().count() as u32 + 1;
-        doc_index += 1;
         for loaded in parse_raw(&doc, &mamori_yaml::Limits::default()) {
             match loaded {
                 Loaded::Object(object) => objects.push(object),
