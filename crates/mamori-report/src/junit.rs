@@ -15,6 +15,7 @@
 use crate::spill::{SpillBuffer, DEFAULT_SPILL_THRESHOLD};
 use crate::{rule_family, Diagnostic, RuleDescriptor, SeverityCounts};
 use mamori_model::{Finding, ObjectRef, Severity};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The family of the Pod Security Standards rules.
@@ -32,6 +33,8 @@ pub struct JunitWriter {
     suite_failures: u64,
     tests: u64,
     failures: u64,
+    /// End-of-scan findings, written by `finish`.
+    late: Vec<Finding>,
 }
 
 impl JunitWriter {
@@ -58,6 +61,7 @@ impl JunitWriter {
             suite_failures: 0,
             tests: 0,
             failures: 0,
+            late: Vec::new(),
         }
     }
 
@@ -74,33 +78,45 @@ impl JunitWriter {
         self.testcases(file, line, object, pss_evaluated, true, findings)
     }
 
-    /// Adds failing testcases for findings that arrive after their objects (end-of-scan inventory rules): one
-    /// per object × family that has findings, in a suite named after the findings' file.
+    /// Adds findings that arrive after their objects (end-of-scan inventory rules). They are kept until
+    /// [`JunitWriter::finish`] (the engine already holds them all at once), then become failing testcases: one
+    /// per object × family with findings, in suites named after their files.
     pub fn findings(&mut self, findings: &[Finding]) -> io::Result<()> {
-        let mut done = vec![false; findings.len()];
-        for (i, first) in findings.iter().enumerate() {
-            if done.get(i).copied().unwrap_or(true) {
-                continue;
-            }
-            let same_object =
-                |f: &Finding| f.location.file == first.location.file && f.object == first.object;
-            let group: Vec<Finding> = findings
-                .iter()
-                .filter(|f| same_object(f))
-                .cloned()
-                .collect();
-            for (slot, f) in done.iter_mut().zip(findings) {
-                if same_object(f) {
-                    *slot = true;
+        self.late.extend_from_slice(findings);
+        Ok(())
+    }
+
+    /// Writes the late findings grouped by object (first-seen order).
+    fn write_late(&mut self) -> io::Result<()> {
+        let late = std::mem::take(&mut self.late);
+        let mut groups: Vec<Vec<&Finding>> = Vec::new();
+        let mut index: HashMap<(&str, &ObjectRef), usize> = HashMap::new();
+        for finding in &late {
+            let key = (&*finding.location.file, &finding.object);
+            match index.get(&key) {
+                Some(&i) => {
+                    if let Some(group) = groups.get_mut(i) {
+                        group.push(finding);
+                    }
+                }
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push(vec![finding]);
                 }
             }
+        }
+        for group in groups {
+            let Some(first) = group.first() else {
+                continue;
+            };
+            let owned: Vec<Finding> = group.iter().map(|f| (*f).clone()).collect();
             self.testcases(
                 &first.location.file,
                 first.location.pos.line,
                 &first.object,
                 false,
                 false,
-                &group,
+                &owned,
             )?;
         }
         Ok(())
@@ -200,6 +216,8 @@ impl JunitWriter {
 
     /// Writes the whole document: the suites, then input `errors` as `<error>` testcases.
     pub fn finish(mut self, errors: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
+        self.close_suite()?;
+        self.write_late()?;
         self.close_suite()?;
         let error_count = errors.len() as u64;
         write!(
@@ -468,7 +486,10 @@ mod tests {
         let mut second = quota.clone();
         second.rule_id = "namespace.limitrange-missing".into();
         let other = finding("rbac.wildcard-verbs", Severity::High, "ns.yaml", 9, "admin");
-        writer.findings(&[quota, other, second]).unwrap();
+        // Arriving one by one, as the CLI forwards them.
+        for f in [quota, other, second] {
+            writer.findings(std::slice::from_ref(&f)).unwrap();
+        }
         let mut out = Vec::new();
         writer.finish(&[], &mut out).unwrap();
         let xml = String::from_utf8(out).unwrap();

@@ -10,12 +10,12 @@ use mamori_report::json::{JsonReportWriter, PolicyInfo};
 use mamori_report::junit::JunitWriter;
 use mamori_report::sarif::{SarifOptions, SarifWriter};
 use mamori_report::table::{TableOptions, TableWriter};
-use mamori_report::{Diagnostic, RuleDescriptor, ToolInfo};
+use mamori_report::{Diagnostic, RuleDescriptor, RuleReference, ToolInfo};
 use mamori_scan::{ScanItem, ScanOptions};
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Output formats of `mamori scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -281,9 +281,11 @@ fn note_file(files: &mut HashSet<Arc<str>>, file: &Arc<str>) {
 
 /// The engine's rule table as the renderers' descriptors.
 fn rule_descriptors() -> Vec<RuleDescriptor<'static>> {
+    let references = rule_references();
     mamori_scan::rules()
         .iter()
-        .map(|r| RuleDescriptor {
+        .enumerate()
+        .map(|(i, r)| RuleDescriptor {
             id: r.id,
             title: r.title,
             severity: r.severity,
@@ -291,10 +293,53 @@ fn rule_descriptors() -> Vec<RuleDescriptor<'static>> {
             description: r.description,
             remediation: r.remediation,
             help_uri: r.help_uri,
+            // The engine's description is the rule's rationale paragraph.
             rationale: "",
-            references: &[],
+            references: references.get(i).map_or(&[], Vec::as_slice),
         })
         .collect()
+}
+
+/// The references of every rule (same order as `mamori_scan::rules()`) with human labels, built once.
+fn rule_references() -> &'static [Vec<RuleReference<'static>>] {
+    static LABELS: OnceLock<Vec<Vec<(String, &'static str)>>> = OnceLock::new();
+    static REFERENCES: OnceLock<Vec<Vec<RuleReference<'static>>>> = OnceLock::new();
+    let labels = LABELS.get_or_init(|| {
+        mamori_scan::rules()
+            .iter()
+            .map(|r| {
+                r.references
+                    .iter()
+                    .map(|x| (reference_label(x), x.url))
+                    .collect()
+            })
+            .collect()
+    });
+    REFERENCES.get_or_init(|| {
+        labels
+            .iter()
+            .map(|rule| {
+                rule.iter()
+                    .map(|(label, url)| RuleReference { label, url })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// `CIS 5.2.2`, `MITRE ATT&CK T1611`, `NSA/CISA: Pod security`, `Kubernetes docs: Auditing`, `CVE-2020-8554`.
+fn reference_label(reference: &mamori_rules::Reference) -> String {
+    use mamori_rules::RefKind;
+    let id = reference.id;
+    match reference.kind {
+        RefKind::Pss if id.starts_with("Pod Security") => id.to_owned(),
+        RefKind::Pss => format!("Pod Security Standards: {id}"),
+        RefKind::Cis => format!("CIS {id}"),
+        RefKind::NsaCisa => format!("NSA/CISA: {id}"),
+        RefKind::MitreAttack => format!("MITRE ATT&CK {id}"),
+        RefKind::K8sDocs => format!("Kubernetes docs: {id}"),
+        RefKind::Cve => id.to_owned(),
+    }
 }
 
 /// Colour policy: `--color always|never` wins; otherwise NO_COLOR disables, CLICOLOR_FORCE enables (stdout
