@@ -128,8 +128,8 @@ fn kms_v1_is_reported_in_any_position() {
 
 #[test]
 fn other_groups_named_encryption_configuration_are_ignored() {
-    let text = format!("apiVersion: example.com/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [configmaps]\n  providers:\n  - identity: {{}}\n");
-    assert!(run("storage", &text).is_empty());
+    let text = "apiVersion: example.com/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [configmaps]\n  providers:\n  - identity: {}\n";
+    assert!(run("storage", text).is_empty());
 }
 
 fn pod(volumes: &str) -> String {
