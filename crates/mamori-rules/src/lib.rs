@@ -79,6 +79,13 @@ pub enum Check {
         kinds: &'static [&'static str],
         check: fn(&Inventory, &RuleSettings, &mut Emitter<'_>),
     },
+    /// Like `Inventory`, but only objects for which `keep` is true are kept: rules over kinds that are
+    /// numerous on real clusters (Pods, workloads) keep just what they read, so memory stays flat.
+    InventoryFiltered {
+        kinds: &'static [&'static str],
+        keep: fn(&mamori_model::K8sObject, &RuleSettings) -> bool,
+        check: fn(&Inventory, &RuleSettings, &mut Emitter<'_>),
+    },
 }
 
 impl std::fmt::Debug for Check {
@@ -86,6 +93,9 @@ impl std::fmt::Debug for Check {
         match self {
             Check::Object(_) => f.write_str("Check::Object"),
             Check::Inventory { kinds, .. } => write!(f, "Check::Inventory({kinds:?})"),
+            Check::InventoryFiltered { kinds, .. } => {
+                write!(f, "Check::InventoryFiltered({kinds:?})")
+            }
         }
     }
 }
@@ -102,12 +112,35 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     CATALOGUE.iter().copied().find(|r| r.meta.id == id)
 }
 
-/// The union of the kinds inventory rules need (the engine keeps only objects of these kinds).
+/// Whether the engine must keep `object` for the inventory rules: an inventory rule declared its kind and, for
+/// filtered rules, its `keep` predicate accepts it. `kinds` is [`inventory_kinds`], a cheap first filter.
+pub fn wanted_by_inventory(
+    object: &mamori_model::K8sObject,
+    kinds: &[&str],
+    settings: &RuleSettings,
+) -> bool {
+    let kind = object.id.kind.as_str();
+    if !kinds.contains(&kind) {
+        return false;
+    }
+    CATALOGUE.iter().any(|rule| match rule.check {
+        Check::Inventory { kinds, .. } => kinds.contains(&kind),
+        Check::InventoryFiltered { kinds, keep, .. } => {
+            kinds.contains(&kind) && keep(object, settings)
+        }
+        Check::Object(_) => false,
+    })
+}
+
+/// The union of the kinds inventory rules need (the engine keeps only objects of these kinds, filtered by
+/// [`wanted_by_inventory`]).
 pub fn inventory_kinds() -> Vec<&'static str> {
     let mut kinds: Vec<&'static str> = CATALOGUE
         .iter()
         .filter_map(|r| match r.check {
-            Check::Inventory { kinds, .. } => Some(kinds.iter().copied()),
+            Check::Inventory { kinds, .. } | Check::InventoryFiltered { kinds, .. } => {
+                Some(kinds.iter().copied())
+            }
             Check::Object(_) => None,
         })
         .flatten()
@@ -149,7 +182,8 @@ pub fn run_inventory_rules(
     out: &mut Vec<mamori_model::Finding>,
 ) {
     for rule in CATALOGUE {
-        if let Check::Inventory { check, .. } = rule.check {
+        if let Check::Inventory { check, .. } | Check::InventoryFiltered { check, .. } = rule.check
+        {
             if enabled(rule) {
                 check(inventory, settings, &mut Emitter::new(&rule.meta, out));
             }
@@ -169,7 +203,7 @@ pub fn evaluate_all(
     let mut inventory = Inventory::default();
     for object in objects {
         run_object_rules(object, settings, enabled, &mut out);
-        if kinds.contains(&object.id.kind.as_str()) {
+        if wanted_by_inventory(object, &kinds, settings) {
             inventory.add(object.clone());
         }
     }

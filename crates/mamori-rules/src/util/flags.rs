@@ -775,6 +775,23 @@ fn command_component(container: &Node) -> Option<(Component, usize)> {
     Some((component, skip))
 }
 
+/// The `keep` predicate of the controlplane inventory rules: every object of their other kinds (configuration
+/// files), but of the Pods only those running a control-plane component or the kubelet.
+pub fn keep_component_pods(object: &K8sObject, _settings: &crate::RuleSettings) -> bool {
+    if object.id.kind != "Pod" {
+        return true;
+    }
+    [
+        Component::ApiServer,
+        Component::ControllerManager,
+        Component::Scheduler,
+        Component::Etcd,
+        Component::Kubelet,
+    ]
+    .into_iter()
+    .any(|c| !invocations(object, c).is_empty())
+}
+
 /// The containers of a Pod that run `component`: `command[0]`'s basename is the binary (kubeadm's static pods),
 /// or the Pod carries the label `component: <binary>` and the container, named after the binary or the only
 /// one, has no `command` (the image's entrypoint runs the binary and `args` are its flags). Cheap and

@@ -47,7 +47,11 @@ pub static RULE: Rule = Rule {
         pass_example: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver-cp1\n  namespace: kube-system\nspec:\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n    - --authorization-config=/etc/kubernetes/authz.yaml\n---\napiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- type: Node\n  name: node\n- type: RBAC\n  name: rbac\n",
         example_settings: None,
     },
-    check: Check::Inventory { kinds: &["Pod", "AuthorizationConfiguration"], check },
+    check: Check::InventoryFiltered {
+        kinds: &["Pod", "AuthorizationConfiguration"],
+        keep: crate::util::flags::keep_component_pods,
+        check,
+    },
 };
 
 /// One authorizer in the chain and where it is written.

@@ -32,7 +32,11 @@ pub static RULE: Rule = Rule {
         pass_example: "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthorization:\n  mode: Webhook\n",
         example_settings: None,
     },
-    check: Check::Inventory { kinds: &["Pod", "KubeletConfiguration"], check },
+    check: Check::InventoryFiltered {
+        kinds: &["Pod", "KubeletConfiguration"],
+        keep: crate::util::flags::keep_component_pods,
+        check,
+    },
 };
 
 fn check(inventory: &Inventory, _settings: &RuleSettings, out: &mut Emitter<'_>) {

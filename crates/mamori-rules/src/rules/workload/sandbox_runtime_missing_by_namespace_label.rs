@@ -8,8 +8,8 @@
 //! `sandbox_namespaces` are left to `workload.sandbox-runtime-missing`, so a pod is reported once. Namespaces
 //! that are not in the input cannot be judged by label.
 //!
-//! This is an inventory rule: it needs the Namespace objects, which may come after the workloads. Its cost: the
-//! engine keeps the pod-bearing objects until the end of the scan.
+//! This is an inventory rule: it needs the Namespace objects, which may come after the workloads. Its cost: when
+//! `sandbox_namespace_labels` is configured, the engine keeps the pod-bearing objects until the end of the scan.
 //!
 //! References: NSA/CISA Kubernetes Hardening Guide, "Container sandboxing"; MITRE ATT&CK T1611 (Escape to
 //! Host); Kubernetes docs "Runtime Class".
@@ -66,11 +66,17 @@ pub static RULE: Rule = Rule {
         pass_example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: builds\n  labels:\n    security.example.com/untrusted: \"true\"\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: build-42\n  namespace: builds\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      runtimeClassName: kata\n      containers:\n      - name: build\n        image: registry.example.com/builder:1.0\n",
         example_settings: Some(example_settings),
     },
-    check: Check::Inventory {
+    check: Check::InventoryFiltered {
         kinds: &KINDS,
+        keep,
         check,
     },
 };
+
+/// Workloads are kept for the end of the scan only when label-based sandboxing is configured.
+fn keep(object: &mamori_model::K8sObject, settings: &RuleSettings) -> bool {
+    object.id.kind == "Namespace" || !settings.sandbox_namespace_labels.is_empty()
+}
 
 fn example_settings() -> RuleSettings {
     RuleSettings {
