@@ -14,15 +14,26 @@ fn is_workload_group(api_version: &str) -> bool {
     matches!(group, "" | "apps" | "batch" | "extensions")
 }
 
-/// The kinds the enabled inventory rules need (computed once; the catalogue is static).
-fn inventory_kinds() -> &'static [&'static str] {
-    static KINDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    KINDS.get_or_init(mamori_rules::inventory_kinds)
-}
-
-/// Whether the scan keeps `object` for the end-of-scan inventory rules.
-pub(crate) fn wanted_by_inventory(object: &K8sObject, opts: &ScanOptions) -> bool {
-    opts.rules.catalogue && inventory_kinds().contains(&object.id.kind.as_str())
+/// The kinds the inventory rules enabled under `opts` need (empty when the catalogue is off). Computed once
+/// per scan: only objects of these kinds are kept until the end.
+pub(crate) fn inventory_kinds(opts: &ScanOptions) -> Vec<&'static str> {
+    if !opts.rules.catalogue {
+        return Vec::new();
+    }
+    let policy = &*opts.rules.policy;
+    let mut kinds: Vec<&'static str> = mamori_rules::CATALOGUE
+        .iter()
+        .filter(|rule| policy.rule_enabled(rule.meta.id))
+        .filter_map(|rule| match rule.check {
+            mamori_rules::Check::Inventory { kinds, .. }
+            | mamori_rules::Check::InventoryFiltered { kinds, .. } => Some(kinds.iter().copied()),
+            mamori_rules::Check::Object(_) => None,
+        })
+        .flatten()
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
 }
 
 /// Parses one raw document and evaluates each object in it, appending the items in document order; objects
@@ -32,13 +43,19 @@ pub(crate) fn evaluate_loaded(
     opts: &ScanOptions,
     evaluator: &Evaluator,
     out: &mut Vec<ScanItem>,
+    inventory_kinds: &[&str],
     inventory: &mut Vec<K8sObject>,
 ) {
     for loaded in parse_raw(doc, &opts.limits) {
         match loaded {
             Loaded::Object(object) => {
                 evaluate_into(&object, opts, evaluator, out);
-                if wanted_by_inventory(&object, opts) {
+                // Cheap kind test first; filtered rules then keep only the objects they read.
+                if mamori_rules::wanted_by_inventory(
+                    &object,
+                    inventory_kinds,
+                    &opts.rules.policy.config().settings,
+                ) {
                     inventory.push(object);
                 }
             }

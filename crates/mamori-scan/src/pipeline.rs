@@ -1,6 +1,6 @@
 //! Reader → workers → ordered merge.
 
-use crate::findings::evaluate_loaded;
+use crate::findings::{evaluate_loaded, inventory_kinds};
 use crate::{Input, LoadError, ScanItem, ScanOptions};
 use mamori_load::{read_documents, RawDocument};
 use mamori_model::K8sObject;
@@ -63,6 +63,7 @@ pub fn scan_with(
     };
     let batch_docs = config.batch_docs.max(1);
     let evaluator = Evaluator::new();
+    let inventory_kinds = inventory_kinds(opts);
 
     let (batch_tx, batch_rx) = sync_channel::<(u64, Batch)>(threads * 2);
     let (result_tx, result_rx) = sync_channel::<(u64, Vec<ScanItem>, Vec<K8sObject>)>(threads * 2);
@@ -125,15 +126,21 @@ pub fn scan_with(
             let result_tx = result_tx.clone();
             let batch_rx = &batch_rx;
             let evaluator = &evaluator;
+            let inventory_kinds = &inventory_kinds;
             scope.spawn(move || {
                 while let Some((seq, batch)) = next_batch(batch_rx) {
                     let mut items = Vec::with_capacity(batch.len());
                     let mut kept = Vec::new();
                     for item in batch {
                         match item {
-                            Ok(doc) => {
-                                evaluate_loaded(&doc, opts, evaluator, &mut items, &mut kept)
-                            }
+                            Ok(doc) => evaluate_loaded(
+                                &doc,
+                                opts,
+                                evaluator,
+                                &mut items,
+                                inventory_kinds,
+                                &mut kept,
+                            ),
                             Err(err) => items.push(ScanItem::Error(err)),
                         }
                     }
