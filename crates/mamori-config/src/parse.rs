@@ -216,7 +216,7 @@ impl Parser {
                     format!("pattern {:?} in {what} matches no rule", p.text),
                 );
             }
-        } else if !p.text.is_empty() && !ids.iter().any(|id| *id == p.text) {
+        } else if !p.text.is_empty() && !ids.contains(&p.text) {
             let hint = closest(&p.text, ids.iter().map(String::as_str)).map_or_else(
                 || " (`mamori rules` lists them)".to_owned(),
                 |id| format!(" (did you mean {id:?}?)"),

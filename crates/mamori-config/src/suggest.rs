@@ -1,7 +1,6 @@
 //! "Did you mean …?" for unknown keys and rule ids.
 
 /// The candidate closest to `word` by edit distance, when it is close enough to be a plausible typo.
-/// The candidate closest to `word` by edit distance, when close enough to be a plausible typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
     candidates

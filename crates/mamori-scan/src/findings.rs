@@ -107,7 +107,7 @@ fn evaluate_into(
     let mut result = match evaluate_pss(object, opts, evaluator) {
         Ok(result) => result,
         Err(err) => {
-            out.push(err);
+            out.push(ScanItem::Error(err));
             return;
         }
     };
@@ -145,7 +145,7 @@ fn evaluate_pss(
     object: &K8sObject,
     opts: &ScanOptions,
     evaluator: &Evaluator,
-) -> Result<ObjectResult, ScanItem> {
+) -> Result<ObjectResult, LoadError> {
     let template = if is_workload_group(&object.id.api_version) {
         pod_template(&object.id.kind, &object.root)
     } else {
@@ -157,7 +157,7 @@ fn evaluate_pss(
     let view = match PodView::from_template(&template) {
         Ok(view) => view,
         Err(err) => {
-            return Err(ScanItem::Error(LoadError {
+            return Err(LoadError {
                 file: object.source.file.clone(),
                 pos: if err.pos.is_known() {
                     err.pos
@@ -165,7 +165,7 @@ fn evaluate_pss(
                     object.source.pos
                 },
                 message: format!("{}: {}", err.field_path, err.message),
-            }));
+            });
         }
     };
     let result = evaluator.evaluate(opts.pss, &view);

@@ -1,8 +1,10 @@
 //! `mamori scan`: findings of every rule family (Pod Security Standards today) as a table, JSON, SARIF, JUnit XML
 //! or a self-contained HTML page.
 
+use super::scan_setup;
 use super::Outcome;
 use crate::options::{self, Destination, LevelArg, LimitArgs, VersionArg};
+use crate::progress::{self, ScanProgress};
 use clap::{Args, ValueEnum};
 use mamori_model::{Finding, Severity};
 use mamori_report::html::{HtmlContext, HtmlWriter};
@@ -11,7 +13,7 @@ use mamori_report::junit::JunitWriter;
 use mamori_report::sarif::{SarifOptions, SarifWriter};
 use mamori_report::table::{TableOptions, TableWriter};
 use mamori_report::{Diagnostic, RuleDescriptor, RuleReference, ToolInfo};
-use mamori_scan::{ScanItem, ScanOptions};
+use mamori_scan::{Policy, RuleOptions, ScanItem, ScanOptions};
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -67,17 +69,39 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
-    /// Pod Security level of the PSS rule family: privileged, baseline or restricted.
-    #[arg(long, value_name = "LEVEL", default_value = "restricted", value_parser = options::parse_level)]
+    /// Pod Security level of the PSS rule family: privileged, baseline or restricted [default: mamori.yaml's
+    /// pss.level, else restricted].
+    #[arg(long = "pss-level", value_name = "LEVEL", value_parser = options::parse_level)]
+    pub pss_level_flag: Option<LevelArg>,
+    /// Pod Security policy version: latest or v1.N [default: mamori.yaml's pss.version, else latest].
+    #[arg(long = "pss-version", value_name = "VERSION", value_parser = options::parse_version)]
+    pub pss_version_flag: Option<VersionArg>,
+    /// The level evaluated (flag, else config, else restricted); resolved by `run`.
+    #[arg(skip = options::default_level())]
     pub pss_level: LevelArg,
-    /// Pod Security policy version: latest or v1.N.
-    #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = options::parse_version)]
+    /// The version evaluated (flag, else config, else latest); resolved by `run`.
+    #[arg(skip = options::default_version())]
     pub pss_version: VersionArg,
+    /// mamori.yaml to use (default: ./mamori.yaml when it exists). See docs/configuration.md.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore ./mamori.yaml (built-in defaults: every rule, no exceptions).
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Run only the Pod Security checks (pss.*), not the rule catalogue; the config still applies.
+    #[arg(long)]
+    pub pss_only: bool,
+    /// Report exceptions in force that suppressed no finding (warnings on stderr and in the report's notes).
+    #[arg(long)]
+    pub report_unused_exceptions: bool,
+    /// Never draw the progress bar (it is only drawn when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Low)]
     pub fail_on: FailOn,
@@ -104,11 +128,30 @@ pub const TOOL: ToolInfo = ToolInfo {
 /// Runs `mamori scan`. Every format streams findings as they arrive, so memory does not grow with the number of
 /// findings (the table, JUnit and HTML writers buffer rendered bytes in temporary files past a few MiB).
 pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
-    let scan_options = ScanOptions {
-        pss: options::level_version(&args.pss_level, &args.pss_version),
-        limits: args.limits.limits(),
-        threads: args.limits.threads,
+    let config = scan_setup::load_config(args.config.as_deref(), args.no_config)?;
+    let mut resolved = args.clone();
+    (resolved.pss_level, resolved.pss_version) = scan_setup::effective_pss(
+        args.pss_level_flag.as_ref(),
+        args.pss_version_flag.as_ref(),
+        &config,
+    )?;
+    let args = &resolved;
+    let policy = Arc::new(Policy::new(config, scan_setup::today()?));
+    let mut scan_options = ScanOptions::new(
+        options::level_version(&args.pss_level, &args.pss_version),
+        args.limits.limits(),
+        args.limits.threads,
+    );
+    scan_options.rules = RuleOptions {
+        catalogue: !args.pss_only,
+        policy: policy.clone(),
     };
+    let mut progress = ScanProgress::new(
+        &options::inputs(&args.paths),
+        !args.no_progress && progress::stderr_is_terminal(),
+    );
+    scan_options.progress = Some(progress.counters());
+    let mut suppressed: u64 = 0;
     // Open the destination first so an unwritable --output fails before the (possibly long) scan.
     let Destination {
         mut writer,
@@ -124,6 +167,10 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     let mut files: HashSet<Arc<str>> = HashSet::new();
     let mut objects_scanned: u64 = 0;
     let mut failed = false;
+    for note in scan_setup::expired_notes(&policy) {
+        eprintln!("{note}");
+        notes.push(note);
+    }
     let mut write_result: io::Result<()> = Ok(());
 
     let mut sink = match args.format {
@@ -153,6 +200,8 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
     mamori_scan::scan(&inputs, &scan_options, &mut |item| match item {
         ScanItem::Object(object) => {
             objects_scanned += 1;
+            suppressed += object.suppressed.len() as u64;
+            progress.tick();
             note_file(&mut files, &object.source.file);
             if object
                 .findings
@@ -184,7 +233,30 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
                 message: error.message,
             });
         }
+        // End-of-scan findings of the inventory rules (namespaces, RBAC, control-plane flags, ...).
+        ScanItem::Findings(findings) => {
+            for finding in &findings {
+                if threshold.is_some_and(|t| finding.severity >= t) {
+                    failed = true;
+                }
+                if write_result.is_ok() {
+                    write_result = sink.finding(finding);
+                }
+            }
+        }
+        ScanItem::Suppressed(end) => suppressed += end.len() as u64,
     });
+    progress.finish();
+    let governance = args
+        .report_unused_exceptions
+        .then(|| scan_setup::unused_notes(&policy))
+        .into_iter()
+        .flatten()
+        .chain(scan_setup::suppressed_note(&policy, suppressed));
+    for note in governance {
+        eprintln!("{note}");
+        notes.push(note);
+    }
     write_result.map_err(options::write_error)?;
     let files_scanned = files.len() as u64;
 
