@@ -124,7 +124,7 @@ fn rules_list_filters_and_unknown_ids() {
 #[test]
 fn config_validate_and_schema() {
     let out = mamori()
-        .args(["config", "validate", "../../examples/mamori.yaml"])
+        .args(["config", "validate", "../../docs/mamori.example.yaml"])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));

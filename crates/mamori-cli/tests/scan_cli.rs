@@ -36,9 +36,10 @@ fn hardened_example_has_zero_findings() {
 
     let (value, status) = json_of(&["scan", "--format", "json", HARDENED]);
     assert_eq!(value["findings"].as_array().map(Vec::len), Some(0));
-    // ConfigMap + Deployment + Service, DaemonSet, StatefulSet, CronJob, two List items.
-    assert_eq!(value["summary"]["objectsScanned"], 8);
-    assert_eq!(value["summary"]["filesScanned"], 5);
+    // ConfigMap + Deployment + Service, DaemonSet, StatefulSet, CronJob, two List items, and the namespaces file
+    // (2 Namespaces, 2 ResourceQuotas, 2 LimitRanges, 4 NetworkPolicies, 5 ServiceAccounts, 1 Ingress).
+    assert_eq!(value["summary"]["objectsScanned"], 24);
+    assert_eq!(value["summary"]["filesScanned"], 6);
     assert_eq!(status, 0);
 }
 
@@ -75,8 +76,20 @@ fn json_report_of_insecure_example() {
                 .starts_with(INSECURE),
             "{finding}"
         );
+        let rule_id = finding["ruleId"].as_str().unwrap_or("");
+        let family = rule_id.split('.').next().unwrap_or("");
         assert!(
-            finding["ruleId"].as_str().unwrap_or("").starts_with("pss."),
+            [
+                "pss",
+                "workload",
+                "namespace",
+                "image",
+                "rbac",
+                "network",
+                "storage",
+                "controlplane"
+            ]
+            .contains(&family),
             "{finding}"
         );
     }
@@ -95,6 +108,15 @@ fn json_report_of_insecure_example() {
     assert!(has("pss.runAsUser", "nightly-backup"));
     assert!(has("pss.procMount_restricted", "debug-shell"));
     assert!(has("pss.seLinuxOptions", "toolbox"));
+    // The catalogue beyond Pod Security, one per phase that the example exercises.
+    assert!(has("rbac.wildcard-all", "shop-operator"));
+    assert!(has("rbac.cluster-admin-binding", "ci-robot-admin"));
+    assert!(has("rbac.public-subject-binding", "everyone-reads-secrets"));
+    assert!(has("network.service-external-ips", "storefront-public"));
+    assert!(has("network.default-deny-ingress-missing", "shop"));
+    assert!(has("namespace.psa-enforce-privileged", "observability"));
+    assert!(has("image.latest-tag", "log-agent"));
+    assert!(has("workload.secret-in-env", "orders-db"));
     let privileged = findings
         .iter()
         .find(|f| f["ruleId"] == "pss.privileged" && f["object"]["name"] == "storefront")
@@ -273,7 +295,19 @@ fn sarif_structure_for_github() {
     let driver = &run0["tool"]["driver"];
     assert_eq!(driver["name"], "mamori");
     let rules = driver["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), 19, "every PSS check is a rule");
+    let catalogue = run(&["rules", "--format", "json"]);
+    let catalogue: serde_json::Value =
+        serde_json::from_str(&stdout(&catalogue)).expect("rules JSON");
+    let expected = catalogue
+        .as_array()
+        .or_else(|| catalogue["rules"].as_array())
+        .map_or(0, Vec::len);
+    assert!(expected > 19, "the 19 PSS checks and the catalogue");
+    assert_eq!(
+        rules.len(),
+        expected,
+        "every rule of `mamori rules` is in the SARIF driver"
+    );
     for rule in rules {
         for key in [
             "id",
@@ -292,7 +326,12 @@ fn sarif_structure_for_github() {
             .unwrap()
             .parse()
             .unwrap();
-        assert!(severity > 0.0 && severity <= 10.0);
+        // GitHub reads 0.1–3.9 as low … 9.0+ as critical; informational rules carry 0.0 (no security severity).
+        if rule["properties"]["severity"] == "info" {
+            assert_eq!(severity, 0.0, "{rule}");
+        } else {
+            assert!(severity > 0.0 && severity <= 10.0, "{rule}");
+        }
     }
     let results = run0["results"].as_array().expect("results");
     assert!(!results.is_empty());
@@ -321,6 +360,18 @@ fn scan_reads_stdin() {
     let output = common::run_with_stdin(&["scan", "--format", "json", "-"], &pod);
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(value["findings"][0]["location"]["file"], "-");
-    assert_eq!(value["findings"].as_array().map(Vec::len), Some(4));
+    let pss_findings = value["findings"].as_array().map_or(0, |f| {
+        f.iter()
+            .filter(|f| {
+                f["ruleId"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("pss."))
+            })
+            .count()
+    });
+    assert_eq!(
+        pss_findings, 4,
+        "the four restricted violations of the upstream nginx example"
+    );
     assert_eq!(code(&output), 1);
 }

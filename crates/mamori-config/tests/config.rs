@@ -27,7 +27,7 @@ fn errors(text: &str) -> Vec<String> {
         .collect()
 }
 
-const EXAMPLE: &str = include_str!("../../../examples/mamori.yaml");
+const EXAMPLE: &str = include_str!("../../../docs/mamori.example.yaml");
 
 #[test]
 fn the_example_config_parses_into_typed_values() {

@@ -35,7 +35,7 @@ fn schema() -> Json {
 #[test]
 fn example_config_validates_against_the_schema() {
     let validator = jsonschema::validator_for(&schema()).unwrap();
-    let example = yaml(include_str!("../../../examples/mamori.yaml"));
+    let example = yaml(include_str!("../../../docs/mamori.example.yaml"));
     let errors: Vec<String> = validator
         .iter_errors(&example)
         .map(|e| e.to_string())
