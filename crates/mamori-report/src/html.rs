@@ -47,6 +47,8 @@ pub struct HtmlWriter {
     findings: u64,
     fired: Vec<String>,
     fired_set: HashSet<String>,
+    /// Reused buffer of [`HtmlWriter::finding`].
+    scratch: Vec<u8>,
 }
 
 impl Default for HtmlWriter {
@@ -69,11 +71,22 @@ impl HtmlWriter {
             findings: 0,
             fired: Vec::new(),
             fired_set: HashSet::new(),
+            scratch: Vec::new(),
         }
     }
 
     /// Adds one finding.
     pub fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        let written = render_finding(f, &mut bytes).and_then(|()| self.finding_rendered(f, &bytes));
+        self.scratch = bytes;
+        written
+    }
+
+    /// Adds one finding whose data row [`render_finding`] already produced (e.g. in a worker thread): the same
+    /// result as [`HtmlWriter::finding`].
+    pub fn finding_rendered(&mut self, f: &Finding, rendered: &[u8]) -> io::Result<()> {
         self.counts.add(f.phase, f.severity);
         if !self.fired_set.contains(f.rule_id.as_str()) {
             self.fired_set.insert(f.rule_id.clone());
@@ -83,21 +96,7 @@ impl HtmlWriter {
             self.data.write_all(b",\n")?;
         }
         self.findings += 1;
-        let row = (
-            &f.rule_id,
-            f.severity.as_str(),
-            f.phase.id(),
-            &f.object.kind,
-            f.object.namespace.as_deref(),
-            &f.object.name,
-            &*f.location.file,
-            f.location.pos.line,
-            f.location.pos.col,
-            &f.location.field_path,
-            &f.message,
-            &f.remediation,
-        );
-        write_script_json(&mut self.data, &row)
+        self.data.write_all(rendered)
     }
 
     /// Bytes of finding data moved to a temporary file so far.
@@ -170,6 +169,26 @@ pub fn render(
     )
 }
 
+/// Appends the script-safe JSON data row of one finding (no separator) to `out`: exactly what
+/// [`HtmlWriter::finding`] adds for it. Stateless, so worker threads can render ahead of the writer.
+pub fn render_finding(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+    let row = (
+        &f.rule_id,
+        f.severity.as_str(),
+        f.phase.id(),
+        &f.object.kind,
+        f.object.namespace.as_deref(),
+        &f.object.name,
+        &*f.location.file,
+        f.location.pos.line,
+        f.location.pos.col,
+        &f.location.field_path,
+        &f.message,
+        &f.remediation,
+    );
+    write_script_json(out, &row)
+}
+
 /// The Content-Security-Policy of the page: nothing may load; only the inline script and style run, by hash.
 pub fn content_security_policy() -> String {
     format!(
@@ -224,7 +243,7 @@ pub fn escape(text: &str) -> String {
 
 /// Serializes `value` as JSON that is safe inside a `<script>` element: `<`, `>` and `&` (which JSON only
 /// contains inside strings) become `\u003c`, `\u003e`, `\u0026`, so no `</script>` or `<!--` can appear.
-fn write_script_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+fn write_script_json<W: Write + ?Sized, T: Serialize>(out: &mut W, value: &T) -> io::Result<()> {
     let json = serde_json::to_vec(value).map_err(io::Error::other)?;
     let mut start = 0;
     for (i, byte) in json.iter().enumerate() {

@@ -218,6 +218,8 @@ pub struct JsonReportWriter<'w> {
     /// Rules with findings, in first-seen order (bounded by the number of rules).
     fired: Vec<String>,
     fired_set: HashSet<String>,
+    /// Reused buffer of [`JsonReportWriter::finding`].
+    scratch: Vec<u8>,
 }
 
 impl<'w> JsonReportWriter<'w> {
@@ -250,11 +252,22 @@ impl<'w> JsonReportWriter<'w> {
             counts: PhaseCounts::default(),
             fired: Vec::new(),
             fired_set: HashSet::new(),
+            scratch: Vec::new(),
         })
     }
 
     /// Appends one finding.
     pub fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        let written = render_finding(f, &mut bytes).and_then(|()| self.finding_rendered(f, &bytes));
+        self.scratch = bytes;
+        written
+    }
+
+    /// Appends one finding whose JSON [`render_finding`] already produced (e.g. in a worker thread): the
+    /// same bytes as [`JsonReportWriter::finding`], without serializing on the calling thread.
+    pub fn finding_rendered(&mut self, f: &Finding, rendered: &[u8]) -> io::Result<()> {
         self.out.write_all(if self.findings == 0 {
             b"\n    "
         } else {
@@ -266,7 +279,7 @@ impl<'w> JsonReportWriter<'w> {
             self.fired_set.insert(f.rule_id.clone());
             self.fired.push(f.rule_id.clone());
         }
-        write_compact(self.out, &finding(f))
+        self.out.write_all(rendered)
     }
 
     /// Closes the findings array and writes errors, notes and the summary (no rule metadata is known, so
@@ -327,6 +340,12 @@ impl<'w> JsonReportWriter<'w> {
 
 fn write_compact<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer(out, value).map_err(io::Error::other)
+}
+
+/// Appends the compact JSON object of one finding (no separator) to `out`: exactly what
+/// [`JsonReportWriter::finding`] writes for it. Stateless, so worker threads can render ahead of the writer.
+pub fn render_finding(f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+    serde_json::to_writer(out, &finding(f)).map_err(io::Error::other)
 }
 
 /// Writes diagnostics one per line and closes the array.

@@ -122,6 +122,33 @@ impl JunitWriter {
         Ok(())
     }
 
+    /// Adds the testcases of one object that a [`JunitObjectRenderer`] of this writer already produced (e.g. in
+    /// a worker thread) from the same arguments: the same result as [`JunitWriter::object`].
+    pub fn object_rendered(
+        &mut self,
+        file: &str,
+        pss_evaluated: bool,
+        findings: &[Finding],
+        rendered: &[u8],
+    ) -> io::Result<()> {
+        self.start_suite(file)?;
+        let families = testcase_families(&self.families, pss_evaluated, true, findings);
+        let failing = families
+            .iter()
+            .filter(|family| findings.iter().any(|f| rule_family(&f.rule_id) == **family))
+            .count();
+        self.suite_tests += families.len() as u64;
+        self.suite_failures += failing as u64;
+        self.suite.write_all(rendered)
+    }
+
+    /// A stateless renderer of this writer's per-object testcases (same rule families), for worker threads.
+    pub fn object_renderer(&self) -> JunitObjectRenderer {
+        JunitObjectRenderer {
+            families: self.families.clone(),
+        }
+    }
+
     fn testcases(
         &mut self,
         file: &str,
@@ -131,65 +158,25 @@ impl JunitWriter {
         with_passing: bool,
         findings: &[Finding],
     ) -> io::Result<()> {
+        self.start_suite(file)?;
+        let families = testcase_families(&self.families, pss_evaluated, with_passing, findings);
+        let testcase = Testcase {
+            file,
+            line,
+            object,
+            findings,
+        };
+        let failures = write_testcases(&testcase, &families, &mut self.suite)?;
+        self.suite_tests += families.len() as u64;
+        self.suite_failures += failures;
+        Ok(())
+    }
+
+    /// Closes the current suite when `file` starts another one.
+    fn start_suite(&mut self, file: &str) -> io::Result<()> {
         if self.suite_file.as_deref() != Some(file) {
             self.close_suite()?;
             self.suite_file = Some(file.to_owned());
-        }
-        let mut families: Vec<&str> = Vec::new();
-        if with_passing {
-            if pss_evaluated {
-                families.push(PSS_FAMILY);
-            }
-            families.extend(self.families.iter().map(String::as_str));
-        }
-        // Findings of a family the rule table does not list still get their testcase.
-        let mut extra: Vec<&str> = Vec::new();
-        for finding in findings {
-            let family = rule_family(&finding.rule_id);
-            if !families.contains(&family) && !extra.contains(&family) {
-                extra.push(family);
-            }
-        }
-        families.extend(extra);
-
-        let name = object_name(object);
-        for family in families {
-            let mut counts = SeverityCounts::default();
-            for finding in findings {
-                if rule_family(&finding.rule_id) == family {
-                    counts.add(finding.severity);
-                }
-            }
-            self.suite_tests += 1;
-            write!(
-                self.suite,
-                "    <testcase classname=\"mamori.{}\" name=\"{}\" file=\"{}\" line=\"{line}\" time=\"0\"",
-                attr(family),
-                attr(&name),
-                attr(file)
-            )?;
-            if counts.total() == 0 {
-                self.suite.write_all(b"/>\n")?;
-                continue;
-            }
-            self.suite_failures += 1;
-            let worst = Severity::ALL
-                .into_iter()
-                .find(|s| counts.get(*s) > 0)
-                .unwrap_or(Severity::Info);
-            write!(
-                self.suite,
-                ">\n      <failure message=\"{}\" type=\"{}\">",
-                attr(&failure_message(&counts)),
-                worst.as_str()
-            )?;
-            for finding in findings
-                .iter()
-                .filter(|f| rule_family(&f.rule_id) == family)
-            {
-                write_finding_text(&mut self.suite, finding)?;
-            }
-            self.suite.write_all(b"</failure>\n    </testcase>\n")?;
         }
         Ok(())
     }
@@ -251,6 +238,123 @@ impl JunitWriter {
     }
 }
 
+/// Renders the testcases of one object exactly as the [`JunitWriter`] it came from
+/// ([`JunitWriter::object_renderer`]); `Send + Sync`, so worker threads can render ahead of the writer.
+#[derive(Debug, Clone)]
+pub struct JunitObjectRenderer {
+    families: Vec<String>,
+}
+
+impl JunitObjectRenderer {
+    /// Appends the testcases of one object (arguments as for [`JunitWriter::object`]) to `out`; pass the bytes
+    /// to [`JunitWriter::object_rendered`].
+    pub fn render(
+        &self,
+        file: &str,
+        line: u32,
+        object: &ObjectRef,
+        pss_evaluated: bool,
+        findings: &[Finding],
+        out: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        let families = testcase_families(&self.families, pss_evaluated, true, findings);
+        let testcase = Testcase {
+            file,
+            line,
+            object,
+            findings,
+        };
+        write_testcases(&testcase, &families, out).map(|_| ())
+    }
+}
+
+/// The object a group of testcases is about.
+struct Testcase<'a> {
+    file: &'a str,
+    line: u32,
+    object: &'a ObjectRef,
+    findings: &'a [Finding],
+}
+
+/// The families an object gets a testcase for: `pss` when evaluated and the catalogue families (when passing
+/// testcases are written), then any other family its findings belong to.
+fn testcase_families<'a>(
+    catalogue: &'a [String],
+    pss_evaluated: bool,
+    with_passing: bool,
+    findings: &'a [Finding],
+) -> Vec<&'a str> {
+    let mut families: Vec<&str> = Vec::new();
+    if with_passing {
+        if pss_evaluated {
+            families.push(PSS_FAMILY);
+        }
+        families.extend(catalogue.iter().map(String::as_str));
+    }
+    // Findings of a family the rule table does not list still get their testcase.
+    for finding in findings {
+        let family = rule_family(&finding.rule_id);
+        if !families.contains(&family) {
+            families.push(family);
+        }
+    }
+    families
+}
+
+/// Writes one testcase per family (failing when the object has findings of it); returns how many failed.
+fn write_testcases<W: Write + ?Sized>(
+    testcase: &Testcase<'_>,
+    families: &[&str],
+    out: &mut W,
+) -> io::Result<u64> {
+    let Testcase {
+        file,
+        line,
+        object,
+        findings,
+    } = testcase;
+    let name = object_name(object);
+    let mut failures = 0;
+    for family in families {
+        let mut counts = SeverityCounts::default();
+        for finding in *findings {
+            if rule_family(&finding.rule_id) == *family {
+                counts.add(finding.severity);
+            }
+        }
+        write!(
+            out,
+            "    <testcase classname=\"mamori.{}\" name=\"{}\" file=\"{}\" line=\"{line}\" time=\"0\"",
+            attr(family),
+            attr(&name),
+            attr(file)
+        )?;
+        if counts.total() == 0 {
+            out.write_all(b"/>\n")?;
+            continue;
+        }
+        failures += 1;
+        let worst = Severity::ALL
+            .into_iter()
+            .find(|s| counts.get(*s) > 0)
+            .unwrap_or(Severity::Info);
+        write!(
+            out,
+            ">\n      <failure message=\"{}\" type=\"{}\">",
+            attr(&failure_message(&counts)),
+            worst.as_str()
+        )?;
+        for finding in findings
+            .iter()
+            .filter(|f| rule_family(&f.rule_id) == *family)
+        {
+            write_finding_text(out, finding)?;
+        }
+        out.write_all(b"</failure>\n    </testcase>\n")?;
+    }
+    Ok(failures)
+}
+
 /// `Deployment shop/storefront`, or `ClusterRole admin` without a namespace.
 fn object_name(object: &ObjectRef) -> String {
     match object.namespace.as_deref() {
@@ -274,7 +378,7 @@ fn failure_message(counts: &SeverityCounts) -> String {
     )
 }
 
-fn write_finding_text(out: &mut dyn Write, finding: &Finding) -> io::Result<()> {
+fn write_finding_text<W: Write + ?Sized>(out: &mut W, finding: &Finding) -> io::Result<()> {
     let loc = &finding.location;
     let mut line = format!(
         "\n{} {} at {}:{}:{}",

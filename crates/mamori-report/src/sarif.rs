@@ -10,7 +10,7 @@ use mamori_model::{Finding, Pos, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// The SARIF schema URI written as `$schema`.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -105,23 +105,46 @@ struct Notification {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult {
-    rule_id: String,
+struct SarifResult<'a> {
+    rule_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
     level: &'static str,
     message: Text,
-    locations: Vec<Location>,
-    partial_fingerprints: BTreeMap<&'static str, String>,
-    properties: ResultProperties,
+    locations: [ResultLocation<'a>; 1],
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+}
+
+/// `partialFingerprints` of a result: one key, [`FINGERPRINT_KEY`].
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "mamoriFinding/v1")]
+    finding: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResultProperties {
+struct ResultProperties<'a> {
     severity: &'static str,
     phase: &'static str,
-    field_path: String,
+    field_path: &'a str,
+}
+
+/// A result's location: where in the file, and which Kubernetes object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation<'a> {
+    physical_location: PhysicalLocation,
+    logical_locations: [ResultLogicalLocation<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLogicalLocation<'a> {
+    name: &'a str,
+    fully_qualified_name: String,
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -190,6 +213,27 @@ pub struct SarifWriter<'w, 'a> {
     rule_index: HashMap<&'a str, usize>,
     options: SarifOptions<'a>,
     results: u64,
+    /// Reused buffer of [`SarifWriter::finding`].
+    scratch: Vec<u8>,
+}
+
+/// Renders SARIF results exactly as the [`SarifWriter`] it came from ([`SarifWriter::result_renderer`]), owning
+/// its data so that worker threads can share it.
+#[derive(Debug, Clone)]
+pub struct SarifResultRenderer {
+    rule_index: HashMap<String, usize>,
+    source_root: Option<PathBuf>,
+}
+
+impl SarifResultRenderer {
+    /// Appends the compact JSON of one finding's result (no separator) to `out`.
+    pub fn render(&self, f: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+        let options = SarifOptions {
+            source_root: self.source_root.as_deref(),
+        };
+        let index = |id: &str| self.rule_index.get(id).copied();
+        write_compact(out, &result(f, index, options))
+    }
 }
 
 impl<'w, 'a> SarifWriter<'w, 'a> {
@@ -231,15 +275,40 @@ impl<'w, 'a> SarifWriter<'w, 'a> {
             rule_index: rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect(),
             options,
             results: 0,
+            scratch: Vec::new(),
         })
     }
 
     /// Appends the result of one finding.
     pub fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        let index = |id: &str| self.rule_index.get(id).copied();
+        let written = write_compact(&mut bytes, &result(f, index, self.options))
+            .and_then(|()| self.finding_rendered(&bytes));
+        self.scratch = bytes;
+        written
+    }
+
+    /// Appends one result that a [`SarifResultRenderer`] of this writer already produced (e.g. in a worker
+    /// thread): the same bytes as [`SarifWriter::finding`].
+    pub fn finding_rendered(&mut self, rendered: &[u8]) -> io::Result<()> {
         self.out
             .write_all(if self.results == 0 { b"\n" } else { b",\n" })?;
         self.results += 1;
-        write_compact(self.out, &result(f, &self.rule_index, self.options))
+        self.out.write_all(rendered)
+    }
+
+    /// A stateless renderer of this writer's results (same rule indices and source root), for worker threads.
+    pub fn result_renderer(&self) -> SarifResultRenderer {
+        SarifResultRenderer {
+            rule_index: self
+                .rule_index
+                .iter()
+                .map(|(id, index)| ((*id).to_owned(), *index))
+                .collect(),
+            source_root: self.options.source_root.map(Path::to_path_buf),
+        }
     }
 
     /// Closes the results and writes the invocation (input errors as notifications).
@@ -257,7 +326,7 @@ impl<'w, 'a> SarifWriter<'w, 'a> {
     }
 }
 
-fn write_compact<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+fn write_compact<W: Write + ?Sized, T: Serialize>(out: &mut W, value: &T) -> io::Result<()> {
     serde_json::to_writer(out, value).map_err(io::Error::other)
 }
 
@@ -372,38 +441,52 @@ fn markdown_text(text: &str) -> String {
     out
 }
 
-fn result(
-    f: &Finding,
-    rule_index: &HashMap<&str, usize>,
+fn result<'f>(
+    f: &'f Finding,
+    rule_index: impl Fn(&str) -> Option<usize>,
     options: SarifOptions<'_>,
-) -> SarifResult {
+) -> SarifResult<'f> {
     let object = &f.object;
     let namespace = object.namespace.as_deref().unwrap_or("");
-    let fully_qualified = if namespace.is_empty() {
-        object.display_name()
-    } else {
-        format!("{namespace}/{}", object.display_name())
-    };
+    let mut fully_qualified =
+        String::with_capacity(namespace.len() + object.kind.len() + object.name.len() + 2);
+    if !namespace.is_empty() {
+        fully_qualified.push_str(namespace);
+        fully_qualified.push('/');
+    }
+    fully_qualified.push_str(&object.kind);
+    fully_qualified.push('/');
+    fully_qualified.push_str(&object.name);
+    // `Kind/name: message`, as one sentence.
+    let mut message =
+        String::with_capacity(object.kind.len() + object.name.len() + f.message.len() + 4);
+    message.push_str(&object.kind);
+    message.push('/');
+    message.push_str(&object.name);
+    message.push_str(": ");
+    message.push_str(&f.message);
     SarifResult {
-        rule_id: f.rule_id.clone(),
-        rule_index: rule_index.get(f.rule_id.as_str()).copied(),
+        rule_id: &f.rule_id,
+        rule_index: rule_index(&f.rule_id),
         level: level(f.severity),
         message: Text {
-            text: sentence(&format!("{}: {}", object.display_name(), f.message)),
+            text: into_sentence(message),
         },
-        locations: vec![Location {
+        locations: [ResultLocation {
             physical_location: physical_location(&f.location.file, f.location.pos, options),
-            logical_locations: vec![LogicalLocation {
-                name: object.name.clone(),
+            logical_locations: [ResultLogicalLocation {
+                name: &object.name,
                 fully_qualified_name: fully_qualified,
                 kind: "resource",
             }],
         }],
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint(f))]),
+        partial_fingerprints: Fingerprints {
+            finding: fingerprint(f),
+        },
         properties: ResultProperties {
             severity: f.severity.as_str(),
             phase: f.phase.id(),
-            field_path: f.location.field_path.clone(),
+            field_path: &f.location.field_path,
         },
     }
 }
@@ -536,6 +619,15 @@ fn pascal_case(title: &str) -> String {
             }
         })
         .collect()
+}
+
+/// [`sentence`] of an owned text, reusing its allocation.
+fn into_sentence(mut text: String) -> String {
+    text.truncate(text.trim_end().len());
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
 }
 
 /// SARIF messages are expected to be complete sentences ending with a period.

@@ -52,6 +52,22 @@ pub struct TableWriter {
     /// Rules that fired, for the "How to fix" section: first-seen order and membership.
     fixes: Vec<(String, String)>,
     fired: HashSet<String>,
+    /// Reused buffer of [`TableWriter::finding`].
+    scratch: Vec<u8>,
+}
+
+/// Renders the lines of one finding exactly as the [`TableWriter`] it came from
+/// ([`TableWriter::finding_renderer`]); `Send + Sync`, so worker threads can render ahead of the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct TableFindingRenderer {
+    painter: Painter,
+}
+
+impl TableFindingRenderer {
+    /// Appends the finding's lines (severity, rule, object, location; message; field path) to `out`.
+    pub fn render(&self, finding: &Finding, out: &mut Vec<u8>) -> io::Result<()> {
+        write_finding(finding, &self.painter, out)
+    }
 }
 
 impl TableWriter {
@@ -73,11 +89,23 @@ impl TableWriter {
             counts: PhaseCounts::default(),
             fixes: Vec::new(),
             fired: HashSet::new(),
+            scratch: Vec::new(),
         }
     }
 
     /// Renders one finding into its phase's buffer.
     pub fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        let written = write_finding(finding, &self.painter, &mut bytes)
+            .and_then(|()| self.finding_rendered(finding, &bytes));
+        self.scratch = bytes;
+        written
+    }
+
+    /// Adds one finding whose lines a [`TableFindingRenderer`] of this writer already produced (e.g. in a
+    /// worker thread): the same result as [`TableWriter::finding`].
+    pub fn finding_rendered(&mut self, finding: &Finding, rendered: &[u8]) -> io::Result<()> {
         self.counts.add(finding.phase, finding.severity);
         if !finding.remediation.is_empty() && !self.fired.contains(finding.rule_id.as_str()) {
             self.fired.insert(finding.rule_id.clone());
@@ -85,8 +113,15 @@ impl TableWriter {
                 .push((finding.rule_id.clone(), finding.remediation.clone()));
         }
         match self.sections.get_mut(phase_index(finding.phase)) {
-            Some(section) => write_finding(finding, &self.painter, section),
+            Some(section) => section.write_all(rendered),
             None => Ok(()),
+        }
+    }
+
+    /// A stateless renderer of this writer's finding lines (same colour choice), for worker threads.
+    pub fn finding_renderer(&self) -> TableFindingRenderer {
+        TableFindingRenderer {
+            painter: self.painter,
         }
     }
 
@@ -263,7 +298,11 @@ fn section_gap(first: &mut bool, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_finding(finding: &Finding, painter: &Painter, out: &mut dyn Write) -> io::Result<()> {
+fn write_finding<W: Write + ?Sized>(
+    finding: &Finding,
+    painter: &Painter,
+    out: &mut W,
+) -> io::Result<()> {
     let severity = format!("{:<8}", finding.severity.as_str());
     let object = match &finding.object.namespace {
         Some(ns) if !ns.is_empty() => format!("{} (namespace {ns})", finding.object.display_name()),
@@ -302,6 +341,7 @@ fn severity_style(severity: Severity) -> Style {
 }
 
 /// Applies a style only when colour is on, so plain output carries no escape codes at all.
+#[derive(Debug, Clone, Copy)]
 struct Painter {
     color: bool,
 }

@@ -1,7 +1,7 @@
 //! Objects → PSS evaluation → findings.
 
-use crate::rules::rule;
-use crate::{ObjectResult, ScanItem, ScanOptions};
+use crate::rules::pss_rule;
+use crate::{ObjectResult, Rendered, ScanItem, ScanOptions};
 use mamori_load::{parse_raw, LoadError, Loaded, Note, RawDocument};
 use mamori_model::finding::Location;
 use mamori_model::{Finding, K8sObject, ObjectRef, Phase, Pos, Severity, SourceRef};
@@ -95,6 +95,7 @@ fn empty_result(object: &K8sObject) -> ObjectResult {
         pss: None,
         findings: Vec::new(),
         suppressed: Vec::new(),
+        rendered: None,
     }
 }
 
@@ -137,6 +138,13 @@ fn evaluate_into(
         exemption.as_ref(),
         &mut result.suppressed,
     );
+    if let Some(hook) = &opts.render {
+        let mut rendered = Rendered::default();
+        // On failure the consumer renders the findings itself (and meets the error there).
+        if (hook.0)(&result, &mut rendered).is_ok() {
+            result.rendered = Some(rendered);
+        }
+    }
     out.push(ScanItem::Object(result));
 }
 
@@ -187,6 +195,7 @@ fn evaluate_pss(
         pss: Some(result),
         findings,
         suppressed: Vec::new(),
+        rendered: None,
     })
 }
 
@@ -213,8 +222,11 @@ fn finding(
     spec_path: &str,
     spec_pos: Pos,
 ) -> Finding {
-    let rule_id = format!("pss.{}", violation.check_id);
-    let info = rule(&rule_id);
+    let info = pss_rule(violation.check_id);
+    let rule_id = info.map_or_else(
+        || format!("pss.{}", violation.check_id),
+        |info| info.id.to_owned(),
+    );
     let (field_path, pos) = match violation.evidence.first() {
         Some(evidence) if evidence.pos.is_known() => (evidence.field_path.clone(), evidence.pos),
         Some(evidence) => (evidence.field_path.clone(), spec_pos),

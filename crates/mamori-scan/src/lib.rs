@@ -30,6 +30,7 @@ pub use rules::{rule, rules, RuleInfo};
 use mamori_model::{Finding, ObjectRef, SourceRef};
 use mamori_pss::{LevelVersion, PssResult};
 use mamori_yaml::Limits;
+use std::fmt;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -46,6 +47,8 @@ pub struct ScanOptions {
     pub rules: RuleOptions,
     /// Counters the reader thread updates while it reads, for a progress display; `None` = not counted.
     pub progress: Option<Arc<Progress>>,
+    /// Renders each object's findings to bytes in the workers, after the policy; `None` = no pre-rendering.
+    pub render: Option<RenderHook>,
 }
 
 impl ScanOptions {
@@ -57,6 +60,7 @@ impl ScanOptions {
             threads,
             rules: RuleOptions::default(),
             progress: None,
+            render: None,
         }
     }
 }
@@ -88,6 +92,65 @@ pub struct ObjectResult {
     pub findings: Vec<Finding>,
     /// Findings an exception or a `mamori.io/exempt` annotation suppressed (kept out of reports).
     pub suppressed: Vec<Suppressed>,
+    /// What [`ScanOptions::render`] produced for this object in a worker; `None` without a hook or when the
+    /// hook failed (the consumer then renders the findings itself).
+    pub rendered: Option<Rendered>,
+}
+
+/// The signature of a [`RenderHook`]: appends the bytes of one object's result to `Rendered`.
+pub type RenderFn = dyn Fn(&ObjectResult, &mut Rendered) -> std::io::Result<()> + Send + Sync;
+
+/// Output rendering run by the workers, so the thread that receives results in order only copies bytes.
+#[derive(Clone)]
+pub struct RenderHook(pub Arc<RenderFn>);
+
+impl RenderHook {
+    /// Wraps a rendering function.
+    pub fn new(
+        render: impl Fn(&ObjectResult, &mut Rendered) -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> RenderHook {
+        RenderHook(Arc::new(render))
+    }
+}
+
+impl fmt::Debug for RenderHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RenderHook")
+    }
+}
+
+/// Bytes rendered ahead of time for one object, as consecutive parts (e.g. one per finding), so the consumer
+/// can route each part where it belongs (the table writes each finding into its phase's section).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    bytes: Vec<u8>,
+    /// End offset in `bytes` of each part.
+    ends: Vec<usize>,
+}
+
+impl Rendered {
+    /// The buffer the current part is appended to; [`Rendered::end_part`] closes it.
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Closes the current part (everything appended since the previous one).
+    pub fn end_part(&mut self) {
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Number of closed parts.
+    pub fn part_count(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The closed parts, in order (bytes appended after the last `end_part` are not included).
+    pub fn parts(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(start, end)| self.bytes.get(start..end).unwrap_or_default())
+    }
 }
 
 /// One item of scan output, delivered in input order.
@@ -107,4 +170,78 @@ pub enum ScanItem {
 /// order), from the calling thread. Memory stays bounded whatever the input size.
 pub fn scan(inputs: &[Input], opts: &ScanOptions, sink: &mut dyn FnMut(ScanItem)) {
     scan_with(inputs, opts, &PipelineConfig::default(), sink);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mamori_pss::{Level, Version};
+    use std::io::Write;
+
+    #[test]
+    fn rendered_parts_come_back_in_order() {
+        let mut rendered = Rendered::default();
+        rendered.buffer().extend_from_slice(b"first");
+        rendered.end_part();
+        rendered.end_part();
+        rendered.buffer().extend_from_slice(b"third");
+        rendered.end_part();
+        rendered.buffer().extend_from_slice(b"unclosed");
+        let parts: Vec<&[u8]> = rendered.parts().collect();
+        assert_eq!(parts, [&b"first"[..], b"", b"third"]);
+        assert_eq!(rendered.part_count(), 3);
+    }
+
+    #[test]
+    fn workers_run_the_render_hook_on_every_object() {
+        let dir = std::env::temp_dir().join(format!("mamori-scan-render-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pods.yaml");
+        let mut text = String::new();
+        for i in 0..300 {
+            let privileged = i % 3 == 0;
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n  - name: c\n    \
+                 image: x\n    securityContext:\n      privileged: {privileged}\n"
+            ));
+        }
+        std::fs::write(&file, text).unwrap();
+        let mut opts = ScanOptions::new(
+            LevelVersion::new(Level::Baseline, Version::LATEST),
+            Limits::default(),
+            2,
+        );
+        opts.render = Some(RenderHook::new(|object, rendered| {
+            for finding in &object.findings {
+                write!(
+                    rendered.buffer(),
+                    "{}|{}",
+                    object.object.name,
+                    finding.rule_id
+                )?;
+                rendered.end_part();
+            }
+            Ok(())
+        }));
+        let mut objects = 0;
+        scan(&[Input::Path(file)], &opts, &mut |item| {
+            if let ScanItem::Object(object) = item {
+                let rendered = object.rendered.expect("rendered by the hook");
+                let parts: Vec<String> = rendered
+                    .parts()
+                    .map(|part| String::from_utf8_lossy(part).into_owned())
+                    .collect();
+                let expected: Vec<String> = object
+                    .findings
+                    .iter()
+                    .map(|f| format!("{}|{}", object.object.name, f.rule_id))
+                    .collect();
+                assert_eq!(parts, expected);
+                assert_eq!(parts.is_empty(), objects % 3 != 0, "object {objects}");
+                objects += 1;
+            }
+        });
+        assert_eq!(objects, 300);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -300,6 +300,13 @@ pub fn rules() -> &'static [RuleInfo] {
     })
 }
 
+/// The rule of a PSS check id (`privileged` → `pss.privileged`) without formatting the rule id first.
+pub(crate) fn pss_rule(check_id: &str) -> Option<&'static RuleInfo> {
+    RULES
+        .iter()
+        .find(|rule| rule.id.strip_prefix("pss.") == Some(check_id))
+}
+
 /// The metadata of one rule by id. PSS ids are looked up first, without building the full table: the hot
 /// path (one lookup per PSS finding) stays a scan of 19 entries.
 pub fn rule(id: &str) -> Option<&'static RuleInfo> {

@@ -13,7 +13,7 @@ use mamori_report::junit::JunitWriter;
 use mamori_report::sarif::{SarifOptions, SarifWriter};
 use mamori_report::table::{TableOptions, TableWriter};
 use mamori_report::{Diagnostic, RuleDescriptor, RuleReference, ToolInfo};
-use mamori_scan::{Policy, RuleOptions, ScanItem, ScanOptions};
+use mamori_scan::{ObjectResult, Policy, RenderHook, Rendered, RuleOptions, ScanItem, ScanOptions};
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -125,9 +125,23 @@ pub const TOOL: ToolInfo = ToolInfo {
     information_uri: "https://github.com/mamori-dev/mamori",
 };
 
+/// Where the findings of each object are rendered to bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    /// In the scan's worker threads, in parallel; the calling thread only copies the bytes in order.
+    InWorkers,
+    /// On the calling thread as results arrive (the reference the worker rendering must match byte for byte).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Serial,
+}
+
 /// Runs `mamori scan`. Every format streams findings as they arrive, so memory does not grow with the number of
 /// findings (the table, JUnit and HTML writers buffer rendered bytes in temporary files past a few MiB).
 pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
+    run_with(args, Rendering::InWorkers)
+}
+
+fn run_with(args: &ScanArgs, rendering: Rendering) -> Result<Outcome, String> {
     let config = scan_setup::load_config(args.config.as_deref(), args.no_config)?;
     let mut resolved = args.clone();
     (resolved.pss_level, resolved.pss_version) = scan_setup::effective_pss(
@@ -197,6 +211,9 @@ pub fn run(args: &ScanArgs) -> Result<Outcome, String> {
             )
         }
     };
+    if rendering == Rendering::InWorkers {
+        scan_options.render = Some(sink.render_hook());
+    }
     mamori_scan::scan(&inputs, &scan_options, &mut |item| match item {
         ScanItem::Object(object) => {
             objects_scanned += 1;
@@ -316,8 +333,77 @@ enum Sink<'w, 'a> {
 }
 
 impl Sink<'_, '_> {
+    /// The rendering this sink's writer would do for each object, as a hook the scan workers run: the same
+    /// bytes, produced in parallel.
+    fn render_hook(&self) -> RenderHook {
+        match self {
+            Sink::Table(writer) => {
+                let renderer = writer.finding_renderer();
+                per_finding(move |finding, out| renderer.render(finding, out))
+            }
+            Sink::Json(_) => per_finding(mamori_report::json::render_finding),
+            Sink::Sarif(writer) => {
+                let renderer = writer.result_renderer();
+                per_finding(move |finding, out| renderer.render(finding, out))
+            }
+            Sink::Html(_) => per_finding(mamori_report::html::render_finding),
+            Sink::Junit(writer) => {
+                let renderer = writer.object_renderer();
+                RenderHook::new(move |object, rendered| {
+                    renderer.render(
+                        &object.source.file,
+                        object.source.pos.line,
+                        &object.object,
+                        object.pss.is_some(),
+                        &object.findings,
+                        rendered.buffer(),
+                    )?;
+                    rendered.end_part();
+                    Ok(())
+                })
+            }
+        }
+    }
+
     /// One scanned object with its findings.
-    fn object(&mut self, object: &mamori_scan::ObjectResult) -> io::Result<()> {
+    fn object(&mut self, object: &ObjectResult) -> io::Result<()> {
+        if let Some(rendered) = &object.rendered {
+            return self.object_rendered(object, rendered);
+        }
+        self.object_serial(object)
+    }
+
+    /// Writes the bytes the workers rendered for `object` (falls back to rendering when they do not fit).
+    fn object_rendered(&mut self, object: &ObjectResult, rendered: &Rendered) -> io::Result<()> {
+        let findings = &object.findings;
+        if let Sink::Junit(writer) = self {
+            return match rendered.parts().next() {
+                Some(testcases) if rendered.part_count() == 1 => writer.object_rendered(
+                    &object.source.file,
+                    object.pss.is_some(),
+                    findings,
+                    testcases,
+                ),
+                _ => self.object_serial(object),
+            };
+        }
+        if rendered.part_count() != findings.len() {
+            return self.object_serial(object);
+        }
+        for (finding, part) in findings.iter().zip(rendered.parts()) {
+            match self {
+                Sink::Table(writer) => writer.finding_rendered(finding, part)?,
+                Sink::Json(writer) => writer.finding_rendered(finding, part)?,
+                Sink::Sarif(writer) => writer.finding_rendered(part)?,
+                Sink::Html(writer) => writer.finding_rendered(finding, part)?,
+                Sink::Junit(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// One scanned object, rendered here.
+    fn object_serial(&mut self, object: &ObjectResult) -> io::Result<()> {
         if let Sink::Junit(writer) = self {
             return writer.object(
                 &object.source.file,
@@ -343,6 +429,19 @@ impl Sink<'_, '_> {
             Sink::Html(writer) => writer.finding(finding),
         }
     }
+}
+
+/// A hook rendering each finding of an object as one part.
+fn per_finding(
+    render: impl Fn(&Finding, &mut Vec<u8>) -> io::Result<()> + Send + Sync + 'static,
+) -> RenderHook {
+    RenderHook::new(move |object, rendered| {
+        for finding in &object.findings {
+            render(finding, rendered.buffer())?;
+            rendered.end_part();
+        }
+        Ok(())
+    })
 }
 
 fn note_file(files: &mut HashSet<Arc<str>>, file: &Arc<str>) {
@@ -424,5 +523,121 @@ fn use_color(choice: ColorChoice, is_terminal: bool, to_file: bool) -> bool {
         ColorChoice::Auto if set("NO_COLOR") => false,
         ColorChoice::Auto if to_file => false,
         ColorChoice::Auto => is_terminal || set("CLICOLOR_FORCE"),
+    }
+}
+
+/// The benchmark input generator (read in place), for the rendering equivalence tests.
+#[cfg(test)]
+#[path = "../../../mamori-scan/examples/support/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::path::Path;
+
+    use super::generate;
+
+    #[derive(Parser)]
+    struct TestCli {
+        #[command(flatten)]
+        scan: ScanArgs,
+    }
+
+    const FORMATS: [&str; 5] = ["table", "json", "sarif", "junit", "html"];
+
+    /// The report `mamori scan <extra> <input>` writes with the given rendering.
+    fn report(input: &Path, extra: &[&str], rendering: Rendering) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let output = dir.path().join("report");
+        let mut argv = vec![
+            "mamori".to_owned(),
+            "--no-config".to_owned(),
+            "--no-progress".to_owned(),
+            "--threads".to_owned(),
+            "2".to_owned(),
+            "--output".to_owned(),
+            output.display().to_string(),
+        ];
+        argv.extend(extra.iter().map(|s| (*s).to_owned()));
+        argv.push(input.display().to_string());
+        let cli = TestCli::try_parse_from(argv).expect("valid arguments");
+        run_with(&cli.scan, rendering).expect("scan runs");
+        std::fs::read(&output).expect("report written")
+    }
+
+    /// Worker-rendered output equals the calling thread's rendering, byte for byte, for every format, with and
+    /// without the rule catalogue; returns the reports for further checks.
+    fn assert_identical(input: &Path, extra: &[&str]) -> Vec<(String, Vec<u8>)> {
+        let mut reports = Vec::new();
+        for format in FORMATS {
+            for catalogue in [false, true] {
+                let mut args = vec!["--format", format];
+                args.extend_from_slice(extra);
+                if !catalogue {
+                    args.push("--pss-only");
+                }
+                let serial = report(input, &args, Rendering::Serial);
+                let parallel = report(input, &args, Rendering::InWorkers);
+                let label = format!("{format} {args:?} {}", input.display());
+                assert!(serial == parallel, "{label}: outputs differ");
+                reports.push((label, parallel));
+            }
+        }
+        reports
+    }
+
+    fn examples_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+    }
+
+    #[test]
+    fn examples_render_identically_in_workers() {
+        let examples = examples_dir();
+        assert!(examples.is_dir(), "{} is missing", examples.display());
+        for (label, bytes) in assert_identical(&examples, &[]) {
+            let text = String::from_utf8(bytes).expect("UTF-8 report");
+            // The insecure examples have findings: the comparison covers real finding bytes.
+            assert!(text.contains("pss.privileged"), "{label}: no findings");
+        }
+    }
+
+    #[test]
+    fn coloured_table_renders_identically_in_workers() {
+        let reports = assert_identical(&examples_dir(), &["--color", "always"]);
+        let (label, table) = reports.first().expect("a table report");
+        assert!(table.contains(&0x1b), "{label}: no colour");
+    }
+
+    #[test]
+    fn generated_objects_render_identically_in_workers() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let input = dir.path().join("generated.yaml");
+        std::fs::write(&input, generate::generate(7, 2_000, false)).expect("input written");
+        for (label, bytes) in assert_identical(&input, &[]) {
+            assert!(bytes.len() > 100_000, "{label}: only {} bytes", bytes.len());
+        }
+    }
+
+    #[test]
+    fn hostile_text_and_errors_render_identically_in_workers() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let input = dir.path().join("hostile.yaml");
+        let text = concat!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"evil\\e]0;x\\a<b>&'\"\n",
+            "  namespace: \"n\\e[31ms\"\nspec:\n  template:\n    spec:\n      containers:\n",
+            "      - name: \"c\\x01\\e[\"\n        image: \"img:\\u00e9\\e\"\n",
+            "        securityContext:\n          privileged: true\n",
+            "---\nkind: [unclosed\n",
+            "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: plain\nspec:\n  hostNetwork: true\n",
+            "  containers:\n  - name: app\n    image: nginx\n",
+        );
+        std::fs::write(&input, text).expect("input written");
+        let reports = assert_identical(&input, &[]);
+        assert!(reports
+            .iter()
+            .all(|(_, bytes)| bytes.windows(4).any(|w| w == b"evil")));
     }
 }
