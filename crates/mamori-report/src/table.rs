@@ -54,6 +54,8 @@ pub struct TableWriter {
     fired: HashSet<String>,
     /// Reused buffer of [`TableWriter::finding`].
     scratch: Vec<u8>,
+    /// No finding text so far holds a control character other than newline (see [`is_plain_finding`]).
+    plain_text: bool,
 }
 
 /// Renders the lines of one finding exactly as the [`TableWriter`] it came from
@@ -90,6 +92,7 @@ impl TableWriter {
             fixes: Vec::new(),
             fired: HashSet::new(),
             scratch: Vec::new(),
+            plain_text: true,
         }
     }
 
@@ -106,6 +109,9 @@ impl TableWriter {
     /// Adds one finding whose lines a [`TableFindingRenderer`] of this writer already produced (e.g. in a
     /// worker thread): the same result as [`TableWriter::finding`].
     pub fn finding_rendered(&mut self, finding: &Finding, rendered: &[u8]) -> io::Result<()> {
+        if self.plain_text && !is_plain_finding(finding) {
+            self.plain_text = false;
+        }
         self.counts.add(finding.phase, finding.severity);
         if !finding.remediation.is_empty() && !self.fired.contains(finding.rule_id.as_str()) {
             self.fired.insert(finding.rule_id.clone());
@@ -141,12 +147,44 @@ impl TableWriter {
 
     /// Writes the phase sections, how to fix, errors, notes and the summaries to `out`.
     pub fn finish(
-        mut self,
+        self,
         errors: &[Diagnostic],
         notes: &[Diagnostic],
         objects_scanned: u64,
         files_scanned: u64,
         out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut target = Target { out, strip: None };
+        self.assemble(errors, notes, objects_scanned, files_scanned, &mut target)
+    }
+
+    /// [`TableWriter::finish`] with every ANSI escape sequence removed by `strip`, a stateful stripper that
+    /// writes the printable part of each chunk it is given to `out` (e.g. `anstream`'s `StripBytes`): the same
+    /// bytes as `finish` into a stripping stream. When no finding text holds control characters, the phase
+    /// sections (nearly all the bytes) bypass `strip`: only this writer's own styles are removed from them.
+    pub fn finish_stripped(
+        self,
+        errors: &[Diagnostic],
+        notes: &[Diagnostic],
+        objects_scanned: u64,
+        files_scanned: u64,
+        out: &mut dyn Write,
+        strip: &mut StripFn<'_>,
+    ) -> io::Result<()> {
+        let mut target = Target {
+            out,
+            strip: Some(strip),
+        };
+        self.assemble(errors, notes, objects_scanned, files_scanned, &mut target)
+    }
+
+    fn assemble(
+        mut self,
+        errors: &[Diagnostic],
+        notes: &[Diagnostic],
+        objects_scanned: u64,
+        files_scanned: u64,
+        out: &mut Target<'_, '_>,
     ) -> io::Result<()> {
         let painter = &self.painter;
         let mut first_section = true;
@@ -167,7 +205,13 @@ impl TableWriter {
                 "{}",
                 painter.paint(&heading, Style::new().bold().underline())
             )?;
-            section.drain_into(out)?;
+            if out.strip.is_some() && self.plain_text {
+                // Plain finding text between complete style sequences: removing those sequences is exactly
+                // what a full strip would output, and the stripper's state stays at ground text.
+                section.drain_into(&mut StyleRemover::new(&mut *out.out))?;
+            } else {
+                section.drain_into(out)?;
+            }
         }
 
         if !self.fixes.is_empty() {
@@ -328,6 +372,110 @@ fn write_finding<W: Write + ?Sized>(
         )?;
     }
     Ok(())
+}
+
+/// Whether the text a finding's lines show is free of C0 control characters other than newline and of DEL:
+/// then an ANSI stripper, starting at ground text, prints every byte of it and ends at ground text again.
+fn is_plain_finding(finding: &Finding) -> bool {
+    let plain = |text: &str| text.bytes().all(|b| (b >= 0x20 && b != 0x7f) || b == b'\n');
+    plain(&finding.rule_id)
+        && plain(&finding.object.kind)
+        && plain(&finding.object.name)
+        && finding.object.namespace.as_deref().is_none_or(plain)
+        && plain(&finding.location.file)
+        && plain(&finding.location.field_path)
+        && plain(&finding.message)
+}
+
+/// A stateful ANSI stripper: writes the printable part of each chunk of a stream to the given writer.
+pub type StripFn<'a> = dyn FnMut(&[u8], &mut dyn Write) -> io::Result<()> + 'a;
+
+/// Where [`TableWriter::assemble`] writes: `out` directly, or through a stateful ANSI stripper.
+struct Target<'o, 's> {
+    out: &'o mut dyn Write,
+    strip: Option<&'s mut StripFn<'s>>,
+}
+
+impl Write for Target<'_, '_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match &mut self.strip {
+            Some(strip) => {
+                strip(bytes, &mut *self.out)?;
+                Ok(bytes.len())
+            }
+            None => self.out.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Removes CSI sequences (`ESC [` parameters, intermediates, final byte), as the painter emits them, from text
+/// that holds no other escape; sequences may be split across writes.
+struct StyleRemover<'o> {
+    out: &'o mut dyn Write,
+    state: CsiState,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CsiState {
+    Text,
+    Escape,
+    Sequence,
+}
+
+impl<'o> StyleRemover<'o> {
+    fn new(out: &'o mut dyn Write) -> StyleRemover<'o> {
+        StyleRemover {
+            out,
+            state: CsiState::Text,
+        }
+    }
+}
+
+impl Write for StyleRemover<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match self.state {
+                CsiState::Text => {
+                    let end = rest.iter().position(|&b| b == 0x1b).unwrap_or(rest.len());
+                    let (text, after) = rest.split_at(end);
+                    self.out.write_all(text)?;
+                    if !after.is_empty() {
+                        self.state = CsiState::Escape;
+                    }
+                    rest = after.get(1..).unwrap_or_default();
+                }
+                CsiState::Escape => {
+                    // The painter only writes `ESC [`; anything else ends the escape.
+                    self.state = if rest.first() == Some(&b'[') {
+                        CsiState::Sequence
+                    } else {
+                        CsiState::Text
+                    };
+                    rest = rest.get(1..).unwrap_or_default();
+                }
+                CsiState::Sequence => {
+                    // Parameters and intermediates are 0x20..=0x3f; the final byte (0x40..=0x7e) ends it.
+                    match rest.iter().position(|&b| !(0x20..=0x3f).contains(&b)) {
+                        Some(end) => {
+                            self.state = CsiState::Text;
+                            rest = rest.get(end + 1..).unwrap_or_default();
+                        }
+                        None => rest = &[],
+                    }
+                }
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn severity_style(severity: Severity) -> Style {
