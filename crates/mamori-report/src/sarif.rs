@@ -365,12 +365,7 @@ fn rule<'a>(r: &RuleDescriptor<'a>) -> Rule<'a> {
         },
         properties: RuleProperties {
             security_severity: security_severity(r.severity),
-            tags: vec![
-                "security",
-                "kubernetes",
-                r.phase.id(),
-                crate::rule_family(r.id),
-            ],
+            tags: rule_tags(r),
             phase: r.phase.id(),
             severity: r.severity.as_str(),
             references: r
@@ -638,6 +633,17 @@ fn sentence(text: &str) -> String {
     } else {
         format!("{trimmed}.")
     }
+}
+
+/// `security`, `kubernetes`, the phase and the rule family, without repeats: SARIF requires unique tags, and a
+/// family can share its name with a phase (`network`).
+fn rule_tags<'a>(r: &RuleDescriptor<'a>) -> Vec<&'a str> {
+    let mut tags = vec!["security", "kubernetes", r.phase.id()];
+    let family = crate::rule_family(r.id);
+    if !tags.contains(&family) {
+        tags.push(family);
+    }
+    tags
 }
 
 #[cfg(test)]
