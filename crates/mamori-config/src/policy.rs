@@ -216,7 +216,7 @@ impl Policy {
             for finding in findings.iter_mut() {
                 if let Ok(i) = self
                     .severity
-                    .binary_search_by_key(&finding.rule_id.as_str(), |(id, _)| id)
+                    .binary_search_by_key(&finding.rule_id.as_ref(), |(id, _)| id)
                 {
                     if let Some((_, severity)) = self.severity.get(i) {
                         finding.severity = *severity;

@@ -20,15 +20,15 @@ fn finding(
     field_path: &str,
 ) -> Finding {
     Finding {
-        rule_id: rule.to_owned(),
+        rule_id: rule.to_owned().into(),
         severity: Severity::High,
         phase: Phase::RuntimeCompute,
-        object: ObjectRef {
+        object: std::sync::Arc::new(ObjectRef {
             api_version: "apps/v1".into(),
             kind: kind.into(),
             namespace: namespace.map(str::to_owned),
             name: name.into(),
-        },
+        }),
         location: Location {
             file: Arc::from("x.yaml"),
             doc_index: 0,
@@ -36,7 +36,7 @@ fn finding(
             field_path: field_path.into(),
         },
         message: "m".into(),
-        remediation: String::new(),
+        remediation: String::new().into(),
     }
 }
 
@@ -46,7 +46,10 @@ fn run(policy: &Policy, findings: Vec<Finding>) -> (Vec<String>, usize) {
     let mut suppressed = Vec::new();
     policy.apply(&mut findings, None, &mut suppressed);
     (
-        findings.into_iter().map(|f| f.rule_id).collect(),
+        findings
+            .into_iter()
+            .map(|f| f.rule_id.into_owned())
+            .collect(),
         suppressed.len(),
     )
 }
@@ -108,7 +111,7 @@ fn exception_matches_rules_and_scope_globs_and_field_path() {
             "spec.jobTemplate.spec.templateX",
         ),
     ] {
-        let id = miss.rule_id.clone();
+        let id = miss.rule_id.to_string();
         assert_eq!(run(&p, vec![miss]), (vec![id], 0));
     }
     assert_eq!(p.use_count(0), 1);
@@ -175,7 +178,7 @@ fn severity_overrides_and_disabled_rules() {
     p.apply(&mut findings, None, &mut suppressed);
     let got: Vec<(&str, Severity)> = findings
         .iter()
-        .map(|f| (f.rule_id.as_str(), f.severity))
+        .map(|f| (f.rule_id.as_ref(), f.severity))
         .collect();
     assert_eq!(
         got,

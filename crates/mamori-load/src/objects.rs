@@ -57,7 +57,7 @@ fn object(doc: &RawDocument, root: Node) -> Loaded {
             doc_index: doc.doc_index,
             pos: root.pos,
         },
-        id: ObjectRef::from_node(&root),
+        id: std::sync::Arc::new(ObjectRef::from_node(&root)),
         root,
     })
 }

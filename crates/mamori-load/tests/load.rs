@@ -297,7 +297,7 @@ fn a_300_mb_document_gives_one_error_with_bounded_memory() {
             Ok(doc) => {
                 for loaded in mamori_load::parse_raw(&doc, &limits) {
                     if let Loaded::Object(obj) = loaded {
-                        names.push(obj.id.name);
+                        names.push(obj.id.name.clone());
                     }
                 }
             }

@@ -4,6 +4,7 @@
 use crate::node::Pos;
 use crate::object::ObjectRef;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -116,13 +117,15 @@ pub struct Location {
 /// One finding: a rule that an object breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule_id: String,
+    /// Rule ids and remediations are static text of the rule tables; `Cow` keeps them allocation-free per finding.
+    pub rule_id: Cow<'static, str>,
     pub severity: Severity,
     pub phase: Phase,
-    pub object: ObjectRef,
+    /// Shared by every finding of the object (one allocation per object, not per finding).
+    pub object: Arc<ObjectRef>,
     pub location: Location,
     pub message: String,
-    pub remediation: String,
+    pub remediation: Cow<'static, str>,
 }
 
 impl Serialize for Pos {

@@ -45,6 +45,7 @@ impl ObjectRef {
 #[derive(Debug, Clone)]
 pub struct K8sObject {
     pub source: SourceRef,
-    pub id: ObjectRef,
+    /// Shared with the findings about this object.
+    pub id: Arc<ObjectRef>,
     pub root: Node,
 }

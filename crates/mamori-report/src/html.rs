@@ -88,9 +88,9 @@ impl HtmlWriter {
     /// result as [`HtmlWriter::finding`].
     pub fn finding_rendered(&mut self, f: &Finding, rendered: &[u8]) -> io::Result<()> {
         self.counts.add(f.phase, f.severity);
-        if !self.fired_set.contains(f.rule_id.as_str()) {
-            self.fired_set.insert(f.rule_id.clone());
-            self.fired.push(f.rule_id.clone());
+        if !self.fired_set.contains(f.rule_id.as_ref()) {
+            self.fired_set.insert(f.rule_id.to_string());
+            self.fired.push(f.rule_id.to_string());
         }
         if self.findings > 0 {
             self.data.write_all(b",\n")?;
@@ -560,8 +560,10 @@ mod tests {
     #[test]
     fn hostile_text_never_becomes_markup() {
         let mut evil = finding("pss.privileged", Severity::Critical, "a.yaml", 1, "x");
-        evil.object.name = "</script><script>alert(1)</script>".into();
-        evil.object.namespace = Some("<img src=x onerror=alert(2)>".into());
+        std::sync::Arc::make_mut(&mut evil.object).name =
+            "</script><script>alert(1)</script>".into();
+        std::sync::Arc::make_mut(&mut evil.object).namespace =
+            Some("<img src=x onerror=alert(2)>".into());
         evil.message = "<!-- \u{2028} & \"quoted\" 'single'".into();
         let html = page(vec![evil.clone()]);
         // Exactly the two scripts of the page exist, and the only markup-like text is escaped.

@@ -275,9 +275,9 @@ impl<'w> JsonReportWriter<'w> {
         })?;
         self.findings += 1;
         self.counts.add(f.phase, f.severity);
-        if !self.fired_set.contains(f.rule_id.as_str()) {
-            self.fired_set.insert(f.rule_id.clone());
-            self.fired.push(f.rule_id.clone());
+        if !self.fired_set.contains(f.rule_id.as_ref()) {
+            self.fired_set.insert(f.rule_id.to_string());
+            self.fired.push(f.rule_id.to_string());
         }
         self.out.write_all(rendered)
     }
@@ -399,7 +399,7 @@ mod tests {
     fn every_model_field_is_present() {
         let mut with_no_namespace =
             make_finding("pss.hostPorts", Severity::Medium, "b.yaml", 4, "api");
-        with_no_namespace.object.namespace = None;
+        std::sync::Arc::make_mut(&mut with_no_namespace.object).namespace = None;
         let report = ScanReport {
             findings: vec![
                 make_finding("pss.privileged", Severity::Critical, "a.yaml", 12, "web"),

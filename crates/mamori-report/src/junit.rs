@@ -92,7 +92,7 @@ impl JunitWriter {
         let mut groups: Vec<Vec<&Finding>> = Vec::new();
         let mut index: HashMap<(&str, &ObjectRef), usize> = HashMap::new();
         for finding in &late {
-            let key = (&*finding.location.file, &finding.object);
+            let key = (&*finding.location.file, &*finding.object);
             match index.get(&key) {
                 Some(&i) => {
                     if let Some(group) = groups.get_mut(i) {
@@ -457,7 +457,7 @@ mod tests {
 
     fn hostile_object() -> (ObjectRef, Vec<Finding>) {
         let mut evil = finding("pss.privileged", Severity::Critical, "a.yaml", 7, "x");
-        evil.object.name = "<script>alert(\"x\")</script>&'\u{1}".into();
+        Arc::make_mut(&mut evil.object).name = "<script>alert(\"x\")</script>&'\u{1}".into();
         evil.message = "bad ]]> \u{0} <b>".into();
         let mut workload = finding(
             "workload.default-namespace",
@@ -468,13 +468,14 @@ mod tests {
         );
         workload.phase = Phase::Deploy;
         workload.object = evil.object.clone();
-        (evil.object.clone(), vec![evil, workload])
+        ((*evil.object).clone(), vec![evil, workload])
     }
 
     #[test]
     fn one_testcase_per_object_and_family_with_failures() {
         let (object, findings) = hostile_object();
-        let clean = finding("pss.privileged", Severity::Critical, "b.yaml", 1, "clean").object;
+        let clean =
+            (*finding("pss.privileged", Severity::Critical, "b.yaml", 1, "clean").object).clone();
         let mut config_map = clean.clone();
         config_map.kind = "ConfigMap".into();
         config_map.namespace = None;
@@ -585,8 +586,8 @@ mod tests {
             2,
             "shop",
         );
-        quota.object.kind = "Namespace".into();
-        quota.object.namespace = None;
+        std::sync::Arc::make_mut(&mut quota.object).kind = "Namespace".into();
+        std::sync::Arc::make_mut(&mut quota.object).namespace = None;
         let mut second = quota.clone();
         second.rule_id = "namespace.limitrange-missing".into();
         let other = finding("rbac.wildcard-verbs", Severity::High, "ns.yaml", 9, "admin");

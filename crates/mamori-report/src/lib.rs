@@ -210,15 +210,15 @@ pub(crate) mod test_support {
 
     pub fn finding(rule: &str, severity: Severity, file: &str, line: u32, name: &str) -> Finding {
         Finding {
-            rule_id: rule.to_owned(),
+            rule_id: rule.to_owned().into(),
             severity,
             phase: Phase::RuntimeCompute,
-            object: ObjectRef {
+            object: Arc::new(ObjectRef {
                 api_version: "apps/v1".into(),
                 kind: "Deployment".into(),
                 namespace: Some("shop".into()),
                 name: name.into(),
-            },
+            }),
             location: Location {
                 file: Arc::from(file),
                 doc_index: 0,

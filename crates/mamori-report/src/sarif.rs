@@ -515,7 +515,7 @@ fn physical_location(file: &str, pos: Pos, options: SarifOptions<'_>) -> Physica
 fn fingerprint(f: &Finding) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let parts = [
-        f.rule_id.as_str(),
+        f.rule_id.as_ref(),
         &f.location.file,
         &f.object.kind,
         f.object.namespace.as_deref().unwrap_or(""),

@@ -113,10 +113,10 @@ impl TableWriter {
             self.plain_text = false;
         }
         self.counts.add(finding.phase, finding.severity);
-        if !finding.remediation.is_empty() && !self.fired.contains(finding.rule_id.as_str()) {
-            self.fired.insert(finding.rule_id.clone());
+        if !finding.remediation.is_empty() && !self.fired.contains(finding.rule_id.as_ref()) {
+            self.fired.insert(finding.rule_id.to_string());
             self.fixes
-                .push((finding.rule_id.clone(), finding.remediation.clone()));
+                .push((finding.rule_id.to_string(), finding.remediation.to_string()));
         }
         match self.sections.get_mut(phase_index(finding.phase)) {
             Some(section) => section.write_all(rendered),
@@ -606,7 +606,7 @@ mod tests {
             );
             if i % 3 == 0 {
                 f.phase = Phase::Network;
-                f.rule_id = format!("net.rule-{}", i % 7);
+                f.rule_id = format!("net.rule-{}", i % 7).into();
             }
             findings.push(f);
         }

@@ -101,7 +101,7 @@ impl<'a> Emitter<'a> {
             object.source.pos
         };
         self.out.push(Finding {
-            rule_id: self.meta.id.to_owned(),
+            rule_id: std::borrow::Cow::Borrowed(self.meta.id),
             severity: self.meta.severity,
             phase: self.meta.phase,
             object: object.id.clone(),
@@ -112,7 +112,7 @@ impl<'a> Emitter<'a> {
                 field_path: field_path.into(),
             },
             message: message.into(),
-            remediation: self.meta.remediation.to_owned(),
+            remediation: std::borrow::Cow::Borrowed(self.meta.remediation),
         });
     }
 }

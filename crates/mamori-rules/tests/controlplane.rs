@@ -78,7 +78,7 @@ fn insecure_control_plane_gives_the_documented_findings() {
         &RuleSettings::default(),
         &controlplane_only,
     );
-    let fired: BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let fired: BTreeSet<&str> = findings.iter().map(|f| f.rule_id.as_ref()).collect();
     let expected: BTreeSet<&str> = [
         "controlplane.apiserver-admission-plugins",
         "controlplane.apiserver-anonymous-auth",

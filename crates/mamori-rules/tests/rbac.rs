@@ -100,7 +100,7 @@ fn superuser_rule_is_reported_once() {
         "rbac",
         &cluster_role("- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n"),
     );
-    let ids: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
+    let ids: Vec<&str> = found.iter().map(|f| f.rule_id.as_ref()).collect();
     assert_eq!(ids, ["rbac.wildcard-all"], "{found:?}");
     assert!(found[0]
         .message
@@ -114,7 +114,7 @@ fn partial_wildcards_are_reported_by_each_specific_rule() {
         "rbac",
         &cluster_role("- apiGroups: [\"*\"]\n  resources: [secrets]\n  verbs: [\"*\"]\n"),
     );
-    let mut ids: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
+    let mut ids: Vec<&str> = found.iter().map(|f| f.rule_id.as_ref()).collect();
     ids.sort_unstable();
     assert_eq!(
         ids,

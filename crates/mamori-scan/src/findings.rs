@@ -6,6 +6,8 @@ use mamori_load::{parse_raw, LoadError, Loaded, Note, RawDocument};
 use mamori_model::finding::Location;
 use mamori_model::{Finding, K8sObject, ObjectRef, Phase, Pos, Severity, SourceRef};
 use mamori_pss::{pod_template, CheckResult, Evaluator, PodView, PssResult};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// API groups whose kinds PSA extracts pod templates from. A custom resource that happens to be called `Job` or
 /// `Pod` in another group has a different schema and is not evaluated.
@@ -204,7 +206,7 @@ fn evaluate_pss(
 pub fn findings_for(
     result: &PssResult,
     source: &SourceRef,
-    object: &ObjectRef,
+    object: &Arc<ObjectRef>,
     spec_path: &str,
     spec_pos: Pos,
 ) -> Vec<Finding> {
@@ -218,14 +220,14 @@ pub fn findings_for(
 fn finding(
     violation: &CheckResult,
     source: &SourceRef,
-    object: &ObjectRef,
+    object: &Arc<ObjectRef>,
     spec_path: &str,
     spec_pos: Pos,
 ) -> Finding {
     let info = pss_rule(violation.check_id);
-    let rule_id = info.map_or_else(
-        || format!("pss.{}", violation.check_id),
-        |info| info.id.to_owned(),
+    let rule_id: Cow<'static, str> = info.map_or_else(
+        || Cow::Owned(format!("pss.{}", violation.check_id)),
+        |info| Cow::Borrowed(info.id),
     );
     let (field_path, pos) = match violation.evidence.first() {
         Some(evidence) if evidence.pos.is_known() => (evidence.field_path.clone(), evidence.pos),
@@ -250,6 +252,6 @@ fn finding(
             field_path,
         },
         message,
-        remediation: info.map_or_else(String::new, |info| info.remediation.to_owned()),
+        remediation: info.map_or(Cow::Borrowed(""), |info| Cow::Borrowed(info.remediation)),
     }
 }

@@ -85,7 +85,7 @@ pub struct Progress {
 #[derive(Debug, Clone)]
 pub struct ObjectResult {
     pub source: SourceRef,
-    pub object: ObjectRef,
+    pub object: std::sync::Arc<ObjectRef>,
     /// `None` when the object carries no pod template (not pod-bearing, or not a Kubernetes workload group).
     pub pss: Option<PssResult>,
     /// Findings after the policy: disabled rules removed, severities overridden, suppressed ones moved out.

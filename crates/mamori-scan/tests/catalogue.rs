@@ -77,32 +77,38 @@ fn run(config: &str, catalogue: bool, manifests: &str) -> Outcome {
             for f in o
                 .findings
                 .into_iter()
-                .filter(|f| WATCHED.contains(&f.rule_id.as_str()))
+                .filter(|f| WATCHED.contains(&f.rule_id.as_ref()))
             {
-                out.findings
-                    .push((o.object.name.clone(), f.rule_id, f.severity.to_string()));
+                out.findings.push((
+                    o.object.name.clone(),
+                    f.rule_id.to_string(),
+                    f.severity.to_string(),
+                ));
             }
             for s in o
                 .suppressed
                 .into_iter()
-                .filter(|s| WATCHED.contains(&s.finding.rule_id.as_str()))
+                .filter(|s| WATCHED.contains(&s.finding.rule_id.as_ref()))
             {
-                out.suppressed.push((s.finding.rule_id, s.by));
+                out.suppressed.push((s.finding.rule_id.to_string(), s.by));
             }
         }
         ScanItem::Findings(end) => {
             for f in end
                 .into_iter()
-                .filter(|f| WATCHED.contains(&f.rule_id.as_str()))
+                .filter(|f| WATCHED.contains(&f.rule_id.as_ref()))
             {
-                out.findings
-                    .push(("<end>".into(), f.rule_id, f.severity.to_string()));
+                out.findings.push((
+                    "<end>".into(),
+                    f.rule_id.to_string(),
+                    f.severity.to_string(),
+                ));
             }
         }
         ScanItem::Suppressed(end) => out.suppressed.extend(
             end.into_iter()
-                .filter(|s| WATCHED.contains(&s.finding.rule_id.as_str()))
-                .map(|s| (s.finding.rule_id, s.by)),
+                .filter(|s| WATCHED.contains(&s.finding.rule_id.as_ref()))
+                .map(|s| (s.finding.rule_id.to_string(), s.by)),
         ),
         ScanItem::Note(n) => out.notes.push(n.to_string()),
         ScanItem::Error(e) => panic!("{e}"),

@@ -667,12 +667,12 @@ mod strip_tests {
             rule_id: "pss.privileged".into(),
             severity: Severity::Critical,
             phase,
-            object: ObjectRef {
+            object: Arc::new(ObjectRef {
                 api_version: "apps/v1".into(),
                 kind: "Deployment".into(),
                 namespace: Some("shop".into()),
                 name: name.into(),
-            },
+            }),
             location: Location {
                 file: Arc::from("a.yaml"),
                 doc_index: 0,
