@@ -1,51 +1,8 @@
 //! Focused tests of the namespace rules: managed namespaces, PSA label semantics, exact messages.
 
-use mamori_load::{parse_raw, Loaded, RawDocument};
-use mamori_model::Finding;
-use mamori_rules::{evaluate_all, RuleSettings};
-use std::sync::Arc;
+mod common;
 
-// Loads a multi-document manifest and runs one rule over it.
-fn run(rule_id: &str, settings: &RuleSettings, text: &str) -> Vec<Finding> {
-    assert!(mamori_rules::rule(rule_id).is_some(), "no rule {rule_id}");
-    let file: Arc<str> = Arc::from("test.yaml");
-    let mut objects = Vec::new();
-    let mut first_line = 1u32;
-    for (doc_index, part) in (0u32..).zip(text.split("\n---\n")) {
-        let doc = RawDocument {
-            file: file.clone(),
-            doc_index,
-            first_line,
-            text: part.to_owned(),
-        };
-        first_line += part.lines().count() as u32 + 1;
-        for loaded in parse_raw(&doc, &mamori_yaml::Limits::default()) {
-            match loaded {
-                Loaded::Object(object) => objects.push(object),
-                Loaded::Note(_) => {}
-                Loaded::Error(e) => panic!("test manifest does not load: {e}"),
-            }
-        }
-    }
-    evaluate_all(&objects, settings, &|r: &mamori_rules::Rule| {
-        r.meta.id == rule_id
-    })
-}
-
-fn messages(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.message.as_str()).collect()
-}
-
-fn paths(findings: &[Finding]) -> Vec<&str> {
-    findings
-        .iter()
-        .map(|f| f.location.field_path.as_str())
-        .collect()
-}
-
-fn defaults() -> RuleSettings {
-    RuleSettings::default()
-}
+use common::{defaults, messages, paths, run_rule as run};
 
 fn namespace(name: &str, labels: &str) -> String {
     let labels = if labels.is_empty() {

@@ -1,48 +1,9 @@
 //! Focused tests of the rbac rules: exact upstream RBAC matching (wildcard forms, resourceNames), scope of
 //! Roles vs ClusterRoles, exempted system identities, and exact messages.
 
-use mamori_load::{parse_raw, Loaded, RawDocument};
-use mamori_model::{Finding, K8sObject};
-use mamori_rules::{evaluate_all, RuleSettings};
-use std::sync::Arc;
+mod common;
 
-/// Loads a multi-document manifest (documents separated by `---` lines) with absolute line numbers.
-fn load(text: &str) -> Vec<K8sObject> {
-    let file: Arc<str> = Arc::from("test.yaml");
-    let mut out = Vec::new();
-    let mut first_line = 1u32;
-    for (i, part) in text.split("\n---\n").enumerate() {
-        let doc = RawDocument {
-            file: file.clone(),
-            doc_index: i as u32,
-            first_line,
-            text: part.to_owned(),
-        };
-        first_line += part.lines().count() as u32 + 1;
-        for loaded in parse_raw(&doc, &mamori_yaml::Limits::default()) {
-            match loaded {
-                Loaded::Object(o) => out.push(o),
-                Loaded::Note(_) => {}
-                Loaded::Error(e) => panic!("test manifest does not load: {e}"),
-            }
-        }
-    }
-    out
-}
-
-/// Findings of the rules whose id starts with `prefix` (a full id selects one rule).
-fn run(prefix: &str, text: &str) -> Vec<Finding> {
-    let only = |r: &mamori_rules::Rule| {
-        r.meta.id == prefix || r.meta.id.starts_with(&format!("{prefix}."))
-    };
-    let objects = load(text);
-    assert!(!objects.is_empty(), "no objects in test manifest");
-    evaluate_all(&objects, &RuleSettings::default(), &only)
-}
-
-fn messages(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().map(|f| f.message.as_str()).collect()
-}
+use common::{messages, run_prefix as run};
 
 const ROLE_HEAD: &str =
     "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n";
