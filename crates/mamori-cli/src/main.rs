@@ -34,6 +34,12 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// Check a mamori.yaml (`validate`) or print its JSON Schema (`schema`).
     Config(cmd::config::ConfigArgs),
+    /// Deploy-time enforcement: the PSA-compatible validating webhook (`serve`), its certificates and manifests.
+    Admission(cmd::admission::AdmissionArgs),
+    /// Write a read-only snapshot of a live cluster to one file that `mamori scan` reads offline.
+    Snapshot(cmd::snapshot::SnapshotArgs),
+    /// RBAC analysis: who-can, effective permissions of a subject, dangerous permissions and escalation paths.
+    Rbac(cmd::rbac::RbacArgs),
 }
 
 /// Exit status when everything passed.
@@ -50,6 +56,9 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd::scan::run(&args),
         Command::Rules(args) => cmd::rules::run(&args),
         Command::Config(args) => cmd::config::run(&args),
+        Command::Admission(args) => cmd::admission::run(&args),
+        Command::Snapshot(args) => cmd::snapshot::run(&args),
+        Command::Rbac(args) => cmd::rbac::run(&args),
     };
     match outcome {
         Ok(cmd::Outcome { errors: true, .. }) => ExitCode::from(EXIT_ERROR),

@@ -11,8 +11,10 @@
 
 mod build;
 mod fast;
+mod json;
 mod scalar;
 
+pub use json::{node_from_json_value, parse_json, JsonNode};
 use mamori_model::{Node, Pos};
 use std::fmt;
 

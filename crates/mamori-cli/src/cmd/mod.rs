@@ -1,10 +1,13 @@
 //! The subcommands. Each returns an [`Outcome`]; `main` maps it to the exit status.
 
+pub mod admission;
 pub mod config;
 pub mod pss;
+pub mod rbac;
 pub mod rules;
 pub mod scan;
 pub mod scan_setup;
+pub mod snapshot;
 
 /// What a command found, for the exit status (errors win over failures).
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,0 +1,1 @@
+//! mamori live-cluster access: read-only paginated snapshots through the Kubernetes API (kube-rs)

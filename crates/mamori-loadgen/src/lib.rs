@@ -1,0 +1,1 @@
+//! mamori load generator: fixed-rate and max-throughput HTTPS keep-alive load with latency percentiles

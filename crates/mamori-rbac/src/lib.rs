@@ -1,0 +1,1 @@
+//! mamori RBAC analyzer: who-can, effective permissions, dangerous permissions and escalation paths

@@ -1,0 +1,1 @@
+//! mamori admission webhook server: HTTPS (rustls), certificate reload, metrics, namespace watch, certs and manifests
