@@ -7,11 +7,13 @@
 //! findings covered by an exception or a `mamori.io/exempt` annotation, counting what each exception matched.
 //! The format is documented in `docs/configuration.md`; its JSON Schema is [`SCHEMA`].
 
+mod admission;
 mod date;
 mod parse;
 mod policy;
 mod suggest;
 
+pub use admission::{AdmissionMode, AdmissionSettings, ModeRule, NamespaceModes};
 pub use date::Date;
 pub use parse::{accepted_keys, parse};
 pub use policy::{
@@ -135,6 +137,8 @@ pub struct Config {
     pub pss: PssSettings,
     pub settings: RuleSettings,
     pub exceptions: Vec<Exception>,
+    /// `admission:`: rule modes and dry-run for `mamori admission serve`.
+    pub admission: AdmissionSettings,
 }
 
 /// Reads and parses a config file.

@@ -18,6 +18,7 @@ const TOP_KEYS: &[&str] = &[
     "sandbox",
     "nodeIsolation",
     "exceptions",
+    "admission",
 ];
 const PSS_KEYS: &[&str] = &["level", "version"];
 const RULES_KEYS: &[&str] = &["enable", "disable"];
@@ -38,7 +39,7 @@ const EXCEPTION_KEYS: &[&str] = &[
 
 /// The keys each section accepts, for the schema consistency test.
 #[doc(hidden)]
-pub fn accepted_keys() -> [(&'static str, &'static [&'static str]); 7] {
+pub fn accepted_keys() -> [(&'static str, &'static [&'static str]); 8] {
     [
         ("", TOP_KEYS),
         ("pss", PSS_KEYS),
@@ -47,6 +48,7 @@ pub fn accepted_keys() -> [(&'static str, &'static [&'static str]); 7] {
         ("sandbox", SANDBOX_KEYS),
         ("nodeIsolation", ISOLATION_KEYS),
         ("exceptions[]", EXCEPTION_KEYS),
+        ("admission", crate::admission::ADMISSION_KEYS),
     ]
 }
 
@@ -102,6 +104,10 @@ impl Parser {
                 "sandbox" => self.sandbox(value, &mut config.settings),
                 "nodeIsolation" => self.isolation(value, &mut config.settings),
                 "exceptions" => config.exceptions = self.exceptions(value),
+                "admission" => {
+                    config.admission =
+                        crate::admission::parse_admission(value, &self.file, &mut self.errors)
+                }
                 _ => {}
             }
         }

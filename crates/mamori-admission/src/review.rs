@@ -1,0 +1,266 @@
+//! The AdmissionReview v1 wire format: the request as the engine reads it, and the response it writes (the
+//! request echoed back verbatim, `response` filled in as upstream's webhook does, §5.10).
+
+use mamori_model::Node;
+use mamori_yaml::JsonNode;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Only the envelope: the request stays raw so it can be echoed back byte for byte.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(borrow, default)]
+    request: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+struct GroupVersionResource {
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    resource: String,
+}
+
+#[derive(Deserialize, Default)]
+struct UserInfo {
+    #[serde(default)]
+    username: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestWire {
+    #[serde(default)]
+    uid: Option<String>,
+    #[serde(default)]
+    resource: GroupVersionResource,
+    #[serde(default)]
+    sub_resource: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    user_info: UserInfo,
+    #[serde(default)]
+    object: Option<JsonNode>,
+    #[serde(default)]
+    old_object: Option<JsonNode>,
+}
+
+/// A decoded admission request.
+pub(crate) struct Request<'a> {
+    pub raw: &'a RawValue,
+    pub uid: String,
+    pub group: String,
+    pub resource: String,
+    pub subresource: String,
+    pub name: String,
+    pub namespace: String,
+    pub operation: String,
+    pub username: String,
+    pub object: Option<Node>,
+    pub old_object: Option<Node>,
+}
+
+/// Decodes the body. `Err` = HTTP 400: not JSON, not an `admission.k8s.io/v1` AdmissionReview, no request or
+/// no uid.
+pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
+    let envelope: Envelope<'_> =
+        serde_json::from_slice(body).map_err(|e| format!("invalid AdmissionReview JSON: {e}"))?;
+    let api_version = envelope.api_version.as_deref().unwrap_or("");
+    let kind = envelope.kind.as_deref().unwrap_or("");
+    if api_version != "admission.k8s.io/v1" || kind != "AdmissionReview" {
+        return Err(format!(
+            "expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, found {api_version:?} {kind:?}"
+        ));
+    }
+    let raw = envelope
+        .request
+        .ok_or_else(|| "AdmissionReview has no request".to_owned())?;
+    let wire: RequestWire = serde_json::from_str(raw.get())
+        .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
+    let uid = wire
+        .uid
+        .filter(|uid| !uid.is_empty())
+        .ok_or_else(|| "AdmissionReview request has no uid".to_owned())?;
+    Ok(Request {
+        raw,
+        uid,
+        group: wire.resource.group,
+        resource: wire.resource.resource,
+        subresource: wire.sub_resource.unwrap_or_default(),
+        name: wire.name.unwrap_or_default(),
+        namespace: wire.namespace.unwrap_or_default(),
+        operation: wire.operation.unwrap_or_default(),
+        username: wire.user_info.username,
+        object: wire.object.map(|n| n.0).filter(|n| !n.is_null()),
+        old_object: wire.old_object.map(|n| n.0).filter(|n| !n.is_null()),
+    })
+}
+
+/// `metav1.StatusCause`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cause {
+    pub reason: &'static str,
+    pub message: String,
+    pub field: String,
+}
+
+/// `metav1.StatusDetails` (only the fields upstream sets).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Details {
+    pub name: String,
+    pub group: String,
+    pub kind: String,
+    pub causes: Vec<Cause>,
+}
+
+/// `metav1.Status` of a rejected request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Status {
+    pub message: String,
+    pub reason: &'static str,
+    pub details: Option<Details>,
+    pub code: u16,
+}
+
+/// `admissionv1.AdmissionResponse` minus the uid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Response {
+    pub status: Option<Status>,
+    pub warnings: Vec<String>,
+    /// Unprefixed keys; written sorted, as Go encodes maps.
+    pub audit_annotations: Vec<(&'static str, String)>,
+}
+
+impl Response {
+    pub(crate) fn allowed(&self) -> bool {
+        self.status.is_none()
+    }
+
+    pub(crate) fn annotate(&mut self, key: &'static str, value: String) {
+        match self.audit_annotations.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.audit_annotations.push((key, value)),
+        }
+    }
+}
+
+fn json_string(out: &mut Vec<u8>, text: &str) {
+    // Serialising a str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// The response body: `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":<raw>,
+/// "response":{...}}`, keys in the order Go's encoder writes them.
+pub(crate) fn write_body(raw_request: &RawValue, uid: &str, response: &Response) -> Vec<u8> {
+    let raw = raw_request.get();
+    let mut out = Vec::with_capacity(raw.len() + 256);
+    out.extend_from_slice(
+        b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":",
+    );
+    out.extend_from_slice(raw.as_bytes());
+    out.extend_from_slice(b",\"response\":{\"uid\":");
+    json_string(&mut out, uid);
+    out.extend_from_slice(if response.allowed() {
+        b",\"allowed\":true"
+    } else {
+        b",\"allowed\":false"
+    });
+    if let Some(status) = &response.status {
+        write_status(&mut out, status);
+    }
+    if !response.audit_annotations.is_empty() {
+        let mut sorted: Vec<&(&str, String)> = response.audit_annotations.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        out.extend_from_slice(b",\"auditAnnotations\":{");
+        for (i, (key, value)) in sorted.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_string(&mut out, key);
+            out.push(b':');
+            json_string(&mut out, value);
+        }
+        out.push(b'}');
+    }
+    if !response.warnings.is_empty() {
+        out.extend_from_slice(b",\"warnings\":[");
+        for (i, warning) in response.warnings.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_string(&mut out, warning);
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"}}");
+    out
+}
+
+fn write_status(out: &mut Vec<u8>, status: &Status) {
+    out.extend_from_slice(b",\"status\":{\"metadata\":{},\"status\":\"Failure\",\"message\":");
+    json_string(out, &status.message);
+    out.extend_from_slice(b",\"reason\":");
+    json_string(out, status.reason);
+    if let Some(details) = &status.details {
+        out.extend_from_slice(b",\"details\":{");
+        let mut first = true;
+        let mut field = |out: &mut Vec<u8>, key: &str, value: &str| {
+            if value.is_empty() {
+                return;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            json_string(out, key);
+            out.push(b':');
+            json_string(out, value);
+        };
+        field(out, "name", &details.name);
+        field(out, "group", &details.group);
+        field(out, "kind", &details.kind);
+        if !details.causes.is_empty() {
+            if !first {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"causes\":[");
+            for (i, cause) in details.causes.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let mut parts: Vec<(&str, &str)> = Vec::with_capacity(3);
+                for (key, value) in [
+                    ("reason", cause.reason),
+                    ("message", cause.message.as_str()),
+                    ("field", cause.field.as_str()),
+                ] {
+                    if !value.is_empty() {
+                        parts.push((key, value));
+                    }
+                }
+                out.push(b'{');
+                for (j, (key, value)) in parts.into_iter().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    json_string(out, key);
+                    out.push(b':');
+                    json_string(out, value);
+                }
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(format!(",\"code\":{}}}", status.code).as_bytes());
+}
