@@ -11,13 +11,19 @@
 //! Findings keep input order inside a phase. [`TableWriter`] streams: each finding is rendered as it arrives
 //! into its phase's [`SpillBuffer`] (memory, then an anonymous temporary file), and only counters and the rules
 //! that fired stay in memory; [`TableWriter::finish`] assembles the sections. With `color`, ANSI styles are
-//! emitted; the caller strips them when the destination is not a terminal or `NO_COLOR` is set.
+//! emitted; without it the output holds no escape sequence at all.
+//!
+//! Text that comes from the scanned input (object names, file names, messages quoting values, field paths) may
+//! hold terminal control sequences: a hostile manifest must not be able to retitle the terminal, hide lines or
+//! forge output. Every such character (C0 controls other than tab, DEL, C1 controls) is shown escaped as
+//! `\u{1b}`, so what the input holds stays visible and inert, in colour and plain output alike.
 
 use crate::spill::{SpillBuffer, DEFAULT_SPILL_THRESHOLD};
 use crate::{phase_index, Diagnostic, PhaseCounts, ScanReport, SeverityCounts};
 use mamori_model::{Finding, Phase, Severity};
 use owo_colors::Style;
 use std::collections::HashSet;
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 /// Options of the table renderer.
@@ -54,8 +60,6 @@ pub struct TableWriter {
     fired: HashSet<String>,
     /// Reused buffer of [`TableWriter::finding`].
     scratch: Vec<u8>,
-    /// No finding text so far holds a control character other than newline (see [`is_plain_finding`]).
-    plain_text: bool,
 }
 
 /// Renders the lines of one finding exactly as the [`TableWriter`] it came from
@@ -92,7 +96,6 @@ impl TableWriter {
             fixes: Vec::new(),
             fired: HashSet::new(),
             scratch: Vec::new(),
-            plain_text: true,
         }
     }
 
@@ -109,9 +112,6 @@ impl TableWriter {
     /// Adds one finding whose lines a [`TableFindingRenderer`] of this writer already produced (e.g. in a
     /// worker thread): the same result as [`TableWriter::finding`].
     pub fn finding_rendered(&mut self, finding: &Finding, rendered: &[u8]) -> io::Result<()> {
-        if self.plain_text && !is_plain_finding(finding) {
-            self.plain_text = false;
-        }
         self.counts.add(finding.phase, finding.severity);
         if !finding.remediation.is_empty() && !self.fired.contains(finding.rule_id.as_ref()) {
             self.fired.insert(finding.rule_id.to_string());
@@ -147,44 +147,12 @@ impl TableWriter {
 
     /// Writes the phase sections, how to fix, errors, notes and the summaries to `out`.
     pub fn finish(
-        self,
-        errors: &[Diagnostic],
-        notes: &[Diagnostic],
-        objects_scanned: u64,
-        files_scanned: u64,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let mut target = Target { out, strip: None };
-        self.assemble(errors, notes, objects_scanned, files_scanned, &mut target)
-    }
-
-    /// [`TableWriter::finish`] with every ANSI escape sequence removed by `strip`, a stateful stripper that
-    /// writes the printable part of each chunk it is given to `out` (e.g. `anstream`'s `StripBytes`): the same
-    /// bytes as `finish` into a stripping stream. When no finding text holds control characters, the phase
-    /// sections (nearly all the bytes) bypass `strip`: only this writer's own styles are removed from them.
-    pub fn finish_stripped(
-        self,
-        errors: &[Diagnostic],
-        notes: &[Diagnostic],
-        objects_scanned: u64,
-        files_scanned: u64,
-        out: &mut dyn Write,
-        strip: &mut StripFn<'_>,
-    ) -> io::Result<()> {
-        let mut target = Target {
-            out,
-            strip: Some(strip),
-        };
-        self.assemble(errors, notes, objects_scanned, files_scanned, &mut target)
-    }
-
-    fn assemble(
         mut self,
         errors: &[Diagnostic],
         notes: &[Diagnostic],
         objects_scanned: u64,
         files_scanned: u64,
-        out: &mut Target<'_, '_>,
+        out: &mut dyn Write,
     ) -> io::Result<()> {
         let painter = &self.painter;
         let mut first_section = true;
@@ -205,13 +173,7 @@ impl TableWriter {
                 "{}",
                 painter.paint(&heading, Style::new().bold().underline())
             )?;
-            if out.strip.is_some() && self.plain_text {
-                // Plain finding text between complete style sequences: removing those sequences is exactly
-                // what a full strip would output, and the stripper's state stays at ground text.
-                section.drain_into(&mut StyleRemover::new(&mut *out.out))?;
-            } else {
-                section.drain_into(out)?;
-            }
+            section.drain_into(out)?;
         }
 
         if !self.fixes.is_empty() {
@@ -220,8 +182,9 @@ impl TableWriter {
             for (rule, remediation) in &self.fixes {
                 writeln!(
                     out,
-                    "  {}: {remediation}",
-                    painter.paint(rule, Style::new().bold())
+                    "  {}: {}",
+                    painter.paint(Untrusted(rule), Style::new().bold()),
+                    Untrusted(remediation)
                 )?;
             }
         }
@@ -234,14 +197,14 @@ impl TableWriter {
                 painter.paint("Errors", Style::new().bold().red())
             )?;
             for error in errors {
-                writeln!(out, "  {error}")?;
+                writeln!(out, "  {}", Untrusted(&error.to_string()))?;
             }
         }
         if !notes.is_empty() {
             section_gap(&mut first_section, out)?;
             writeln!(out, "{}", painter.paint("Notes", Style::new().bold()))?;
             for note in notes {
-                writeln!(out, "  {note}")?;
+                writeln!(out, "  {}", Untrusted(&note.to_string()))?;
             }
         }
 
@@ -347,139 +310,76 @@ fn write_finding<W: Write + ?Sized>(
     painter: &Painter,
     out: &mut W,
 ) -> io::Result<()> {
-    let severity = format!("{:<8}", finding.severity.as_str());
-    let object = match &finding.object.namespace {
-        Some(ns) if !ns.is_empty() => format!("{} (namespace {ns})", finding.object.display_name()),
-        _ => finding.object.display_name(),
-    };
-    let loc = &finding.location;
-    writeln!(
+    let object = &finding.object;
+    write!(
         out,
-        "  {}  {}  {}  {}:{}:{}",
-        painter.paint(&severity, severity_style(finding.severity)),
-        painter.paint(&finding.rule_id, Style::new().bold()),
-        object,
-        loc.file,
-        loc.pos.line,
-        loc.pos.col,
+        "  {}  {}  {}/{}",
+        painter.paint(
+            format_args!("{:<8}", finding.severity.as_str()),
+            severity_style(finding.severity)
+        ),
+        painter.paint(Untrusted(&finding.rule_id), Style::new().bold()),
+        Untrusted(&object.kind),
+        Untrusted(&object.name),
     )?;
-    writeln!(out, "            {}", finding.message)?;
+    if let Some(ns) = object.namespace.as_deref().filter(|ns| !ns.is_empty()) {
+        write!(out, " (namespace {})", Untrusted(ns))?;
+    }
+    let loc = &finding.location;
+    // Objects read from a live cluster have no line: the location is the source alone.
+    if loc.pos.is_known() {
+        writeln!(
+            out,
+            "  {}:{}:{}",
+            Untrusted(&loc.file),
+            loc.pos.line,
+            loc.pos.col
+        )?;
+    } else {
+        writeln!(out, "  {}", Untrusted(&loc.file))?;
+    }
+    writeln!(out, "            {}", Untrusted(&finding.message))?;
     if !loc.field_path.is_empty() {
         writeln!(
             out,
             "            {}",
-            painter.paint(&format!("at {}", loc.field_path), Style::new().dimmed())
+            painter.paint(
+                format_args!("at {}", Untrusted(&loc.field_path)),
+                Style::new().dimmed()
+            )
         )?;
     }
     Ok(())
 }
 
-/// Whether the text a finding's lines show is free of C0 control characters other than newline and of DEL:
-/// then an ANSI stripper, starting at ground text, prints every byte of it and ends at ground text again.
-fn is_plain_finding(finding: &Finding) -> bool {
-    // A non-short-circuiting fold: it vectorises, and finding text is almost always plain.
-    let plain = |text: &str| {
+/// Text from the scanned input, displayed with terminal control characters escaped (`\u{1b}`): C0 controls
+/// other than tab, DEL and C1 controls (U+0080..U+009F, which some terminals read as ESC sequences).
+struct Untrusted<'a>(&'a str);
+
+impl Untrusted<'_> {
+    /// True when no byte can start a control character. A non-short-circuiting fold: it vectorises, and input
+    /// text is almost always plain. 0xC2 leads every C1 control in UTF-8 (and some printable characters, which
+    /// then take the careful path and come out unchanged).
+    fn is_plain(text: &str) -> bool {
         !text.bytes().fold(false, |bad, b| {
-            bad | ((b < 0x20) & (b != b'\n')) | (b == 0x7f)
+            bad | ((b < 0x20) & (b != b'\t')) | (b == 0x7f) | (b == 0xc2)
         })
-    };
-    plain(&finding.rule_id)
-        && plain(&finding.object.kind)
-        && plain(&finding.object.name)
-        && finding.object.namespace.as_deref().is_none_or(plain)
-        && plain(&finding.location.file)
-        && plain(&finding.location.field_path)
-        && plain(&finding.message)
+    }
 }
 
-/// A stateful ANSI stripper: writes the printable part of each chunk of a stream to the given writer.
-pub type StripFn<'a> = dyn FnMut(&[u8], &mut dyn Write) -> io::Result<()> + 'a;
-
-/// Where [`TableWriter::assemble`] writes: `out` directly, or through a stateful ANSI stripper.
-struct Target<'o, 's> {
-    out: &'o mut dyn Write,
-    strip: Option<&'s mut StripFn<'s>>,
-}
-
-impl Write for Target<'_, '_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        match &mut self.strip {
-            Some(strip) => {
-                strip(bytes, &mut *self.out)?;
-                Ok(bytes.len())
-            }
-            None => self.out.write(bytes),
+impl fmt::Display for Untrusted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if Untrusted::is_plain(self.0) {
+            return f.write_str(self.0);
         }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
-/// Removes CSI sequences (`ESC [` parameters, intermediates, final byte), as the painter emits them, from text
-/// that holds no other escape; sequences may be split across writes.
-struct StyleRemover<'o> {
-    out: &'o mut dyn Write,
-    state: CsiState,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CsiState {
-    Text,
-    Escape,
-    Sequence,
-}
-
-impl<'o> StyleRemover<'o> {
-    fn new(out: &'o mut dyn Write) -> StyleRemover<'o> {
-        StyleRemover {
-            out,
-            state: CsiState::Text,
-        }
-    }
-}
-
-impl Write for StyleRemover<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let mut rest = bytes;
-        while !rest.is_empty() {
-            match self.state {
-                CsiState::Text => {
-                    let end = memchr::memchr(0x1b, rest).unwrap_or(rest.len());
-                    let (text, after) = rest.split_at(end);
-                    self.out.write_all(text)?;
-                    if !after.is_empty() {
-                        self.state = CsiState::Escape;
-                    }
-                    rest = after.get(1..).unwrap_or_default();
-                }
-                CsiState::Escape => {
-                    // The painter only writes `ESC [`; anything else ends the escape.
-                    self.state = if rest.first() == Some(&b'[') {
-                        CsiState::Sequence
-                    } else {
-                        CsiState::Text
-                    };
-                    rest = rest.get(1..).unwrap_or_default();
-                }
-                CsiState::Sequence => {
-                    // Parameters and intermediates are 0x20..=0x3f; the final byte (0x40..=0x7e) ends it.
-                    match rest.iter().position(|&b| !(0x20..=0x3f).contains(&b)) {
-                        Some(end) => {
-                            self.state = CsiState::Text;
-                            rest = rest.get(end + 1..).unwrap_or_default();
-                        }
-                        None => rest = &[],
-                    }
-                }
+        for c in self.0.chars() {
+            if c != '\t' && (c.is_control()) {
+                write!(f, "\\u{{{:x}}}", u32::from(c))?;
+            } else {
+                f.write_char(c)?;
             }
         }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        Ok(())
     }
 }
 
@@ -500,11 +400,25 @@ struct Painter {
 }
 
 impl Painter {
-    fn paint(&self, text: &str, style: Style) -> String {
-        if self.color {
-            format!("{}", style.style(text))
-        } else {
-            text.to_owned()
+    fn paint<T: fmt::Display>(&self, text: T, style: Style) -> Painted<T> {
+        Painted {
+            text,
+            style: self.color.then_some(style),
+        }
+    }
+}
+
+/// Text with an optional style, written without an intermediate string.
+struct Painted<T> {
+    text: T,
+    style: Option<Style>,
+}
+
+impl<T: fmt::Display> fmt::Display for Painted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.style {
+            Some(style) => write!(f, "{}", style.style(&self.text)),
+            None => write!(f, "{}", self.text),
         }
     }
 }
@@ -641,5 +555,100 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), expected);
         assert!(expected.contains("Network (1667: critical 1667)"));
         assert_eq!(expected.matches("\n  net.rule-").count(), 7);
+    }
+
+    #[test]
+    fn control_characters_from_the_input_are_escaped_in_both_modes() {
+        let hostile = [
+            "osc \u{1b}]0;title\u{7}",
+            "csi \u{1b}[2J",
+            "c1 \u{9b}31m",
+            "bell \u{7} del \u{7f} cr \r nl \n",
+        ];
+        for color in [false, true] {
+            for text in hostile {
+                let mut f = finding("pss.privileged", Severity::High, "a.yaml", 3, "web");
+                f.message = text.to_owned();
+                Arc::make_mut(&mut f.object).name = text.to_owned();
+                f.location.field_path = text.to_owned();
+                let report = ScanReport {
+                    findings: vec![f],
+                    errors: vec![Diagnostic {
+                        file: Arc::from(text),
+                        pos: Pos::new(1, 1),
+                        message: text.to_owned(),
+                    }],
+                    notes: vec![],
+                    objects_scanned: 1,
+                    files_scanned: 1,
+                };
+                let mut out = Vec::new();
+                render(&report, TableOptions { color }, &mut out).unwrap();
+                let out = String::from_utf8(out).unwrap();
+                let input_controls = out
+                    .chars()
+                    .filter(|c| *c != '\n' && c.is_control())
+                    .filter(|c| !(color && *c == '\u{1b}'))
+                    .count();
+                assert_eq!(input_controls, 0, "{out:?}");
+                if color {
+                    // Our own styles are the only escapes: each is followed by `[` and a style code.
+                    for (i, _) in out.match_indices('\u{1b}') {
+                        assert_eq!(out.as_bytes().get(i + 1), Some(&b'['), "{out:?}");
+                    }
+                    assert!(!out.contains("\u{1b}]"), "{out:?}");
+                    assert!(!out.contains("\u{1b}[2J"), "{out:?}");
+                } else {
+                    assert!(!out.contains('\u{1b}'), "{out:?}");
+                }
+                assert!(
+                    out.contains("\\u{1b}") || out.contains("\\u{9b}") || out.contains("\\u{7}"),
+                    "{out:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn printable_non_ascii_text_is_unchanged() {
+        let mut f = finding("pss.privileged", Severity::High, "a.yaml", 3, "web");
+        f.message = "é ✓ © \t tab".to_owned();
+        let mut out = Vec::new();
+        render(
+            &ScanReport {
+                findings: vec![f],
+                errors: vec![],
+                notes: vec![],
+                objects_scanned: 1,
+                files_scanned: 1,
+            },
+            TableOptions { color: false },
+            &mut out,
+        )
+        .unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("é ✓ © \t tab"));
+    }
+
+    #[test]
+    fn objects_without_a_line_show_the_source_alone() {
+        let mut f = finding("pss.privileged", Severity::High, "a.yaml", 3, "web");
+        f.location.file = Arc::from("cluster:prod");
+        f.location.pos = Pos::UNKNOWN;
+        let mut out = Vec::new();
+        render(
+            &ScanReport {
+                findings: vec![f],
+                errors: vec![],
+                notes: vec![],
+                objects_scanned: 1,
+                files_scanned: 1,
+            },
+            TableOptions { color: false },
+            &mut out,
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("  cluster:prod\n"), "{out}");
+        assert!(!out.contains("cluster:prod:0:0"), "{out}");
     }
 }
