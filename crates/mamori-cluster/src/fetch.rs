@@ -67,7 +67,12 @@ async fn fetch_all(opts: &ClusterOptions, kinds: &[KindSpec], sink: &mut dyn FnM
             return;
         }
     };
-    let server = target.config.cluster_url.to_string();
+    let server = target
+        .config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_owned();
     let client = match Client::try_from(target.config) {
         Ok(client) => client,
         Err(err) => {

@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex};
 
 /// The fixture directory of this crate's tests.
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mamori-cluster/tests/fixtures"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../mamori-cluster/tests/fixtures"
+    ))
 }
 
 /// One canned answer: `GET path` (with `continue=token` when given) → status and body file.
@@ -165,7 +168,13 @@ impl Drop for FakeApi {
 }
 
 /// A kubeconfig file for `server` trusting `ca_pem` and authenticating with `token`.
-pub fn write_kubeconfig(dir: &Path, server: &str, ca_pem: &str, context: &str, token: &str) -> PathBuf {
+pub fn write_kubeconfig(
+    dir: &Path,
+    server: &str,
+    ca_pem: &str,
+    context: &str,
+    token: &str,
+) -> PathBuf {
     let text = format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: fake\n  cluster:\n    server: {server}\n    \
          certificate-authority-data: {ca}\nusers:\n- name: reader\n  user:\n    token: {token}\ncontexts:\n\
@@ -195,7 +204,8 @@ fn answer(state: &State, request: Request<Body>) -> Response<Body> {
     if path == "/version" {
         return json(
             200,
-            r#"{"major":"1","minor":"37","gitVersion":"v1.37.0","platform":"linux/amd64"}"#.to_owned(),
+            r#"{"major":"1","minor":"37","gitVersion":"v1.37.0","platform":"linux/amd64"}"#
+                .to_owned(),
         );
     }
     let route = state
