@@ -18,12 +18,14 @@
 //! of text (plus one document, itself bounded by `Limits::max_document_bytes`).
 
 mod findings;
+mod objects;
 mod pipeline;
 mod rules;
 
 pub use findings::{evaluate_object, evaluate_object_items, findings_for};
 pub use mamori_config::{Policy, Suppressed, Suppression};
 pub use mamori_load::{Input, LoadError, Note};
+pub use objects::scan_objects;
 pub use pipeline::{scan_with, PipelineConfig, PipelineStats};
 pub use rules::{rule, rules, RuleInfo};
 
