@@ -55,7 +55,7 @@ where
             let mut sequence: u64 = 0;
             let mut batch = Vec::with_capacity(BATCH_OBJECTS);
             let progress = opts.progress.as_deref();
-            let mut send = |batch: Vec<K8sObject>, sequence: &mut u64| -> bool {
+            let send = |batch: Vec<K8sObject>, sequence: &mut u64| -> bool {
                 let sent = credit_rx.recv().is_ok() && batch_tx.send((*sequence, batch)).is_ok();
                 *sequence += 1;
                 sent
