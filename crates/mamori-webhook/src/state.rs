@@ -1,0 +1,350 @@
+//! What the webhook knows about the cluster: namespaces (labels drive Pod Security) and pods (for the dry run
+//! of a namespace relabel), from a file (`--namespaces-file`) or from a watch on the API server.
+//!
+//! Both sources fill the same [`ClusterCache`]. It is ready once namespaces and pods have been listed
+//! completely; a re-list after a watch error keeps serving the previous contents until the new list is complete.
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::WatchStreamExt;
+use kube::{Api, Client};
+use mamori_admission::{ClusterState, NamespaceInfo, PodInfo};
+use mamori_load::{Input, Loaded};
+use mamori_model::Node;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Pods of one namespace by name: a BTreeMap iterates in name order, the order a LIST returns them in, which
+/// the relabel dry run's ordering rule depends on.
+type PodsByName = BTreeMap<String, Arc<PodInfo>>;
+
+/// Namespaces and pods, shared by the request handlers (readers) and the watch tasks (writers).
+#[derive(Default)]
+pub struct ClusterCache {
+    namespaces: RwLock<HashMap<String, NamespaceInfo>>,
+    pods: RwLock<HashMap<String, PodsByName>>,
+    namespaces_synced: AtomicBool,
+    pods_synced: AtomicBool,
+}
+
+impl std::fmt::Debug for ClusterCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterCache")
+            .field("namespaces", &self.namespace_count())
+            .field("pods", &self.pod_count())
+            .field("ready", &self.is_ready())
+            .finish()
+    }
+}
+
+/// What a `--namespaces-file` load found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileCounts {
+    /// Namespace objects kept.
+    pub namespaces: usize,
+    /// Pod objects kept.
+    pub pods: usize,
+    /// Objects of other kinds, ignored.
+    pub ignored: usize,
+}
+
+impl ClusterCache {
+    /// An empty cache, not ready until both lists are in.
+    pub fn new() -> ClusterCache {
+        ClusterCache::default()
+    }
+
+    /// Loads Namespaces (and optionally Pods) from files as `kubectl get … -o yaml|json` prints them (Lists or
+    /// multi-document YAML); other kinds are ignored. The cache is ready afterwards. Any read or parse error
+    /// fails the load, naming file:line:col.
+    pub fn from_files(paths: &[PathBuf]) -> Result<(ClusterCache, FileCounts), String> {
+        let inputs: Vec<Input> = paths.iter().cloned().map(Input::Path).collect();
+        let mut errors = Vec::new();
+        let mut namespaces = HashMap::new();
+        let mut pods: HashMap<String, PodsByName> = HashMap::new();
+        let mut counts = FileCounts {
+            namespaces: 0,
+            pods: 0,
+            ignored: 0,
+        };
+        for loaded in mamori_load::load_all(&inputs, &mamori_yaml::Limits::default()) {
+            let object = match loaded {
+                Loaded::Object(object) => object,
+                Loaded::Note(_) => continue,
+                Loaded::Error(err) => {
+                    errors.push(err.to_string());
+                    continue;
+                }
+            };
+            let place = || format!("{}:{}", object.source.file, object.source.pos);
+            match object.id.kind.as_str() {
+                "Namespace" => match NamespaceInfo::from_node(&object.root) {
+                    Some(info) => {
+                        counts.namespaces += 1;
+                        namespaces.insert(info.name.clone(), info);
+                    }
+                    None => errors.push(format!("{}: Namespace without a name", place())),
+                },
+                "Pod" => {
+                    let namespace = object
+                        .id
+                        .namespace
+                        .clone()
+                        .unwrap_or_else(|| "default".to_owned());
+                    let where_ = place();
+                    match PodInfo::from_node(object.root) {
+                        Some(info) => {
+                            counts.pods += 1;
+                            pods.entry(namespace)
+                                .or_default()
+                                .insert(info.name.clone(), Arc::new(info));
+                        }
+                        None => errors.push(format!("{where_}: Pod without a name")),
+                    }
+                }
+                _ => counts.ignored += 1,
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        let cache = ClusterCache {
+            namespaces: RwLock::new(namespaces),
+            pods: RwLock::new(pods),
+            namespaces_synced: AtomicBool::new(true),
+            pods_synced: AtomicBool::new(true),
+        };
+        Ok((cache, counts))
+    }
+
+    /// True once namespaces and pods have been listed completely at least once.
+    pub fn is_ready(&self) -> bool {
+        self.namespaces_synced.load(Ordering::Acquire) && self.pods_synced.load(Ordering::Acquire)
+    }
+
+    /// Namespaces currently known.
+    pub fn namespace_count(&self) -> usize {
+        self.namespaces.read().map_or(0, |map| map.len())
+    }
+
+    /// Pods currently known.
+    pub fn pod_count(&self) -> usize {
+        self.pods
+            .read()
+            .map_or(0, |map| map.values().map(BTreeMap::len).sum())
+    }
+
+    /// Adds or replaces one namespace.
+    pub fn apply_namespace(&self, info: NamespaceInfo) {
+        if let Ok(mut map) = self.namespaces.write() {
+            map.insert(info.name.clone(), info);
+        }
+    }
+
+    /// Removes one namespace.
+    pub fn delete_namespace(&self, name: &str) {
+        if let Ok(mut map) = self.namespaces.write() {
+            map.remove(name);
+        }
+    }
+
+    /// Replaces every namespace with a complete list and marks namespaces synced.
+    pub fn replace_namespaces(&self, all: HashMap<String, NamespaceInfo>) {
+        if let Ok(mut map) = self.namespaces.write() {
+            *map = all;
+        }
+        self.namespaces_synced.store(true, Ordering::Release);
+    }
+
+    /// Adds or replaces one pod of `namespace`.
+    pub fn apply_pod(&self, namespace: &str, info: PodInfo) {
+        if let Ok(mut map) = self.pods.write() {
+            map.entry(namespace.to_owned())
+                .or_default()
+                .insert(info.name.clone(), Arc::new(info));
+        }
+    }
+
+    /// Removes one pod.
+    pub fn delete_pod(&self, namespace: &str, name: &str) {
+        if let Ok(mut map) = self.pods.write() {
+            if let Some(pods) = map.get_mut(namespace) {
+                pods.remove(name);
+                if pods.is_empty() {
+                    map.remove(namespace);
+                }
+            }
+        }
+    }
+
+    /// Replaces every pod with a complete list and marks pods synced.
+    pub fn replace_pods(&self, all: HashMap<String, PodsByName>) {
+        if let Ok(mut map) = self.pods.write() {
+            *map = all;
+        }
+        self.pods_synced.store(true, Ordering::Release);
+    }
+}
+
+impl ClusterState for ClusterCache {
+    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
+        if !self.namespaces_synced.load(Ordering::Acquire) {
+            return Err("namespace cache not synced yet".to_owned());
+        }
+        let map = self
+            .namespaces
+            .read()
+            .map_err(|_| "namespace cache unavailable".to_owned())?;
+        Ok(map.get(name).cloned())
+    }
+
+    fn pods(&self, namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {
+        if !self.pods_synced.load(Ordering::Acquire) {
+            return Err("pod cache not synced yet".to_owned());
+        }
+        let map = self
+            .pods
+            .read()
+            .map_err(|_| "pod cache unavailable".to_owned())?;
+        Ok(map
+            .get(namespace)
+            .map(|pods| pods.values().cloned().collect())
+            .unwrap_or_default())
+    }
+}
+
+/// A kube client configured as kubectl resolves it: `--kubeconfig` (else `KUBECONFIG`, else
+/// `~/.kube/config`, else the in-cluster service account), with `--context` if given.
+pub async fn kube_client(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+) -> Result<Client, String> {
+    use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+    let options = KubeConfigOptions {
+        context: context.map(str::to_owned),
+        ..KubeConfigOptions::default()
+    };
+    let config = match kubeconfig {
+        Some(path) => {
+            let file =
+                Kubeconfig::read_from(path).map_err(|err| format!("{}: {err}", path.display()))?;
+            Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(|err| format!("{}: {err}", path.display()))?
+        }
+        None if context.is_some() => Config::from_kubeconfig(&options)
+            .await
+            .map_err(|err| format!("kubeconfig: {err}"))?,
+        None => Config::infer()
+            .await
+            .map_err(|err| format!("no kubeconfig and not in a cluster: {err}"))?,
+    };
+    Client::try_from(config).map_err(|err| format!("Kubernetes client: {err}"))
+}
+
+/// Keeps `cache` in sync with the cluster's Namespaces and Pods until the task is dropped. Watch errors are
+/// logged and retried with backoff (kube's default), never fatal.
+pub async fn watch_cluster(client: Client, cache: Arc<ClusterCache>) {
+    let namespaces = watch_namespaces(Api::<Namespace>::all(client.clone()), Arc::clone(&cache));
+    let pods = watch_pods(Api::<Pod>::all(client), cache);
+    futures_util::future::join(namespaces, pods).await;
+}
+
+async fn watch_namespaces(api: Api<Namespace>, cache: Arc<ClusterCache>) {
+    let mut stream = watcher::watcher(api, watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut listing: Option<HashMap<String, NamespaceInfo>> = None;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(Event::Init) => listing = Some(HashMap::new()),
+            Ok(Event::InitApply(namespace)) => {
+                if let (Some(all), Some(info)) = (listing.as_mut(), namespace_info(&namespace)) {
+                    all.insert(info.name.clone(), info);
+                }
+            }
+            Ok(Event::InitDone) => {
+                let all = listing.take().unwrap_or_default();
+                tracing::info!(namespaces = all.len(), "namespace cache synced");
+                cache.replace_namespaces(all);
+            }
+            Ok(Event::Apply(namespace)) => {
+                if let Some(info) = namespace_info(&namespace) {
+                    cache.apply_namespace(info);
+                }
+            }
+            Ok(Event::Delete(namespace)) => {
+                if let Some(name) = namespace.metadata.name.as_deref() {
+                    cache.delete_namespace(name);
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "namespace watch failed; retrying"),
+        }
+    }
+}
+
+async fn watch_pods(api: Api<Pod>, cache: Arc<ClusterCache>) {
+    let mut stream = watcher::watcher(api, watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut listing: Option<HashMap<String, PodsByName>> = None;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(Event::Init) => listing = Some(HashMap::new()),
+            Ok(Event::InitApply(pod)) => {
+                if let (Some(all), Some((namespace, info))) = (listing.as_mut(), pod_info(&pod)) {
+                    all.entry(namespace)
+                        .or_default()
+                        .insert(info.name.clone(), Arc::new(info));
+                }
+            }
+            Ok(Event::InitDone) => {
+                let all = listing.take().unwrap_or_default();
+                tracing::info!(
+                    pods = all.values().map(BTreeMap::len).sum::<usize>(),
+                    "pod cache synced"
+                );
+                cache.replace_pods(all);
+            }
+            Ok(Event::Apply(pod)) => {
+                if let Some((namespace, info)) = pod_info(&pod) {
+                    cache.apply_pod(&namespace, info);
+                }
+            }
+            Ok(Event::Delete(pod)) => {
+                if let (Some(namespace), Some(name)) = (
+                    pod.metadata.namespace.as_deref(),
+                    pod.metadata.name.as_deref(),
+                ) {
+                    cache.delete_pod(namespace, name);
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "pod watch failed; retrying"),
+        }
+    }
+}
+
+/// A watched object as the document tree the engine reads, without `managedFields` and `status` (never read by
+/// Pod Security or the rules at admission; dropping them keeps the cache lean).
+fn lean_node<T: serde::Serialize>(object: &T) -> Option<Node> {
+    let mut value = serde_json::to_value(object).ok()?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("status");
+        if let Some(metadata) = map.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            metadata.remove("managedFields");
+        }
+    }
+    Some(mamori_yaml::node_from_json_value(&value))
+}
+
+fn namespace_info(namespace: &Namespace) -> Option<NamespaceInfo> {
+    NamespaceInfo::from_node(&lean_node(namespace)?)
+}
+
+fn pod_info(pod: &Pod) -> Option<(String, PodInfo)> {
+    let namespace = pod.metadata.namespace.clone()?;
+    Some((namespace, PodInfo::from_node(lean_node(pod)?)?))
+}
