@@ -135,9 +135,10 @@ pub struct Role {
 /// A binding subject as written.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subject {
-    User(String),
+    // Variant order = order of the `Kind:` text, so sorted subjects read alphabetically.
     Group(String),
     ServiceAccount { namespace: String, name: String },
+    User(String),
 }
 
 /// The user name of a service account.
