@@ -12,8 +12,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -145,7 +145,10 @@ pub fn is_dns_label(name: &str) -> bool {
 }
 
 fn validate(options: &CertOptions) -> Result<(), CertError> {
-    for (what, value) in [("namespace", &options.namespace), ("service", &options.service)] {
+    for (what, value) in [
+        ("namespace", &options.namespace),
+        ("service", &options.service),
+    ] {
         if !is_dns_label(value) {
             return Err(CertError::Invalid(format!(
                 "invalid {what} {value:?}: must be a DNS label (lowercase letters, digits and '-', at most 63 characters)"
@@ -283,6 +286,61 @@ fn write_file(path: &Path, content: &[u8], mode: u32) -> io::Result<()> {
     result
 }
 
+/// Checks that `tls_cert_pem` chains to `ca_cert_pem` and is valid now for every DNS name of `service` in
+/// `namespace`, as the API server will check it (rustls/webpki with the aws-lc-rs provider). Catches a certs
+/// directory generated for another namespace or Service before the webhook fails at admission time.
+pub fn verify_serving_cert(
+    ca_cert_pem: &str,
+    tls_cert_pem: &str,
+    service: &str,
+    namespace: &str,
+) -> Result<(), CertError> {
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+    use std::sync::Arc;
+
+    let invalid = |what: String| CertError::Invalid(what);
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_slice_iter(ca_cert_pem.as_bytes()) {
+        let ca = ca.map_err(|e| invalid(format!("CA certificate: {e}")))?;
+        roots
+            .add(ca)
+            .map_err(|e| invalid(format!("CA certificate: {e}")))?;
+    }
+    if roots.is_empty() {
+        return Err(invalid("the CA file holds no PEM certificate".to_owned()));
+    }
+    let mut chain = CertificateDer::pem_slice_iter(tls_cert_pem.as_bytes());
+    let leaf = match chain.next() {
+        Some(Ok(leaf)) => leaf,
+        Some(Err(e)) => return Err(invalid(format!("serving certificate: {e}"))),
+        None => {
+            return Err(invalid(
+                "the serving certificate file holds no PEM certificate".to_owned(),
+            ))
+        }
+    };
+    let intermediates: Vec<CertificateDer<'static>> = chain.filter_map(Result::ok).collect();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| invalid(format!("CA certificate: {e}")))?;
+    for name in service_dns_names(service, namespace) {
+        let server_name =
+            ServerName::try_from(name.clone()).map_err(|e| invalid(format!("{name}: {e}")))?;
+        verifier
+            .verify_server_cert(&leaf, &intermediates, &server_name, &[], UnixTime::now())
+            .map_err(|e| {
+                invalid(format!(
+                    "the serving certificate is not valid for {name} under this CA: {e}"
+                ))
+            })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,7 +349,12 @@ mod tests {
     fn dns_names_cover_every_service_form() {
         assert_eq!(
             service_dns_names("hook", "ns"),
-            ["hook", "hook.ns", "hook.ns.svc", "hook.ns.svc.cluster.local"]
+            [
+                "hook",
+                "hook.ns",
+                "hook.ns.svc",
+                "hook.ns.svc.cluster.local"
+            ]
         );
     }
 

@@ -7,6 +7,7 @@
 
 pub mod certs;
 pub mod duration;
+pub mod manifests;
 pub mod metrics;
 pub mod server;
 pub mod state;

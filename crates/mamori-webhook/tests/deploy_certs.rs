@@ -74,8 +74,7 @@ fn rustls_rejects_other_names_and_other_cas() {
 fn keys_parse_and_match_the_certificates() {
     let certs = certs::generate(&options()).expect("generate");
     let key = PrivateKeyDer::from_pem_slice(certs.tls_key_pem.as_bytes()).expect("tls key PEM");
-    let chain =
-        vec![CertificateDer::from_pem_slice(certs.tls_cert_pem.as_bytes()).expect("leaf")];
+    let chain = vec![CertificateDer::from_pem_slice(certs.tls_cert_pem.as_bytes()).expect("leaf")];
     // rustls checks that the key belongs to the certificate when building a server config.
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
@@ -150,4 +149,44 @@ fn files_are_written_with_private_key_modes_and_never_overwritten() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn verify_serving_cert_catches_a_namespace_or_ca_mismatch() {
+    let generated = certs::generate(&options()).expect("generate");
+    certs::verify_serving_cert(
+        &generated.ca_cert_pem,
+        &generated.tls_cert_pem,
+        "mamori-hook",
+        "security",
+    )
+    .expect("matching pair");
+    let wrong_namespace = certs::verify_serving_cert(
+        &generated.ca_cert_pem,
+        &generated.tls_cert_pem,
+        "mamori-hook",
+        "mamori-system",
+    )
+    .expect_err("other namespace");
+    assert!(
+        wrong_namespace
+            .to_string()
+            .contains("mamori-hook.mamori-system"),
+        "{wrong_namespace}"
+    );
+    let other = certs::generate(&options()).expect("generate");
+    assert!(certs::verify_serving_cert(
+        &other.ca_cert_pem,
+        &generated.tls_cert_pem,
+        "mamori-hook",
+        "security"
+    )
+    .is_err());
+    assert!(certs::verify_serving_cert(
+        "no pem",
+        &generated.tls_cert_pem,
+        "mamori-hook",
+        "security"
+    )
+    .is_err());
 }
