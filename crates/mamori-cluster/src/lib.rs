@@ -15,6 +15,7 @@ mod error;
 mod fetch;
 mod kinds;
 mod page;
+pub mod snapshot;
 
 pub use error::{ClusterError, ListScope, ListTarget};
 pub use kinds::{rbac_kinds, scan_kinds, KindSpec};
