@@ -26,7 +26,10 @@ fn scan_options(config: &Config) -> ScanOptions {
         mamori_yaml::Limits::default(),
         1,
     );
-    options.rules = RuleOptions { catalogue: true, policy: Arc::new(Policy::new(config.clone(), today())) };
+    options.rules = RuleOptions {
+        catalogue: true,
+        policy: Arc::new(Policy::new(config.clone(), today())),
+    };
     options
 }
 
@@ -53,7 +56,9 @@ fn resource_of(kind: &str) -> String {
 }
 
 fn group_of(api_version: &str) -> String {
-    api_version.split_once('/').map_or(String::new(), |(g, _)| g.to_owned())
+    api_version
+        .split_once('/')
+        .map_or(String::new(), |(g, _)| g.to_owned())
 }
 
 fn admission_ids(engine: &Engine, object: &K8sObject) -> BTreeSet<String> {
@@ -65,7 +70,11 @@ fn admission_ids(engine: &Engine, object: &K8sObject) -> BTreeSet<String> {
     let mut state = TestState::with_namespace(&namespace, &[]);
     state.add_namespace("default", &[]);
     let (reviewed, _) = review(engine, &req, &state);
-    assert!(reviewed.allowed, "{}: audit mode must admit", object.id.display_name());
+    assert!(
+        reviewed.allowed,
+        "{}: audit mode must admit",
+        object.id.display_name()
+    );
     reviewed
         .decisions
         .iter()
@@ -76,7 +85,10 @@ fn admission_ids(engine: &Engine, object: &K8sObject) -> BTreeSet<String> {
 }
 
 fn audit_everything(mut config: Config) -> Config {
-    config.admission = AdmissionSettings { default_mode: AdmissionMode::Audit, ..AdmissionSettings::default() };
+    config.admission = AdmissionSettings {
+        default_mode: AdmissionMode::Audit,
+        ..AdmissionSettings::default()
+    };
     config
 }
 
@@ -101,15 +113,26 @@ fn examples_give_the_same_rule_ids_as_the_scan() {
     let mut objects = 0;
     let mut fired = 0;
     for loaded in mamori_load::load_all(&[Input::Path(dir)], &mamori_yaml::Limits::default()) {
-        let Loaded::Object(object) = loaded else { continue };
+        let Loaded::Object(object) = loaded else {
+            continue;
+        };
         let expected = scan_ids(&object, &options, &evaluator);
         let actual = admission_ids(&engine, &object);
-        assert_eq!(actual, expected, "{} in {}", object.id.display_name(), object.source.file);
+        assert_eq!(
+            actual,
+            expected,
+            "{} in {}",
+            object.id.display_name(),
+            object.source.file
+        );
         objects += 1;
         fired += expected.len();
     }
     assert!(objects > 50, "only {objects} objects under examples/");
-    assert!(fired > 20, "only {fired} rule firings: the comparison would be vacuous");
+    assert!(
+        fired > 20,
+        "only {fired} rule firings: the comparison would be vacuous"
+    );
 }
 
 #[test]
@@ -129,19 +152,36 @@ fn every_object_rule_fail_example_gives_the_same_rule_ids() {
         let mut fired_own_rule = false;
         let mut load = |text: &str| {
             let file: Arc<str> = Arc::from(rule.meta.id);
-            let raw = mamori_load::RawDocument { file, doc_index: 0, first_line: 1, text: text.to_owned() };
+            let raw = mamori_load::RawDocument {
+                file,
+                doc_index: 0,
+                first_line: 1,
+                text: text.to_owned(),
+            };
             mamori_load::parse_raw(&raw, &mamori_yaml::Limits::default())
         };
         for text in rule.meta.fail_example.split("\n---\n") {
             for loaded in load(text) {
-                let Loaded::Object(object) = loaded else { continue };
+                let Loaded::Object(object) = loaded else {
+                    continue;
+                };
                 let expected = scan_ids(&object, &options, &evaluator);
                 let actual = admission_ids(&engine, &object);
-                assert_eq!(actual, expected, "{}: {}", rule.meta.id, object.id.display_name());
+                assert_eq!(
+                    actual,
+                    expected,
+                    "{}: {}",
+                    rule.meta.id,
+                    object.id.display_name()
+                );
                 fired_own_rule |= actual.contains(rule.meta.id);
             }
         }
-        assert!(fired_own_rule, "{}: its fail example does not fire it at admission", rule.meta.id);
+        assert!(
+            fired_own_rule,
+            "{}: its fail example does not fire it at admission",
+            rule.meta.id
+        );
         checked += 1;
     }
     assert!(checked > 20, "only {checked} object rules");

@@ -31,15 +31,30 @@ fn enforce_restricted_denies_with_upstream_status() {
                "details": {"name": "web", "kind": "pods"},
                "message": format!("pods \"web\" is forbidden: violates PodSecurity \"restricted:latest\": {RESTRICTED_DETAIL}")})
     );
-    assert_eq!(annotation(&body, "enforce-policy"), Some("restricted:latest"));
+    assert_eq!(
+        annotation(&body, "enforce-policy"),
+        Some("restricted:latest")
+    );
     // No warnings on a rejected request, even though warn defaults to the enforce level.
     assert!(response.get("warnings").is_none());
-    let ids: Vec<&str> = reviewed.decisions.iter().map(|d| d.rule_id.as_str()).collect();
+    let ids: Vec<&str> = reviewed
+        .decisions
+        .iter()
+        .map(|d| d.rule_id.as_str())
+        .collect();
     assert_eq!(
         ids,
-        ["pss.allowPrivilegeEscalation", "pss.capabilities_restricted", "pss.runAsNonRoot", "pss.seccompProfile_restricted"]
+        [
+            "pss.allowPrivilegeEscalation",
+            "pss.capabilities_restricted",
+            "pss.runAsNonRoot",
+            "pss.seccompProfile_restricted"
+        ]
     );
-    assert!(reviewed.decisions.iter().all(|d| d.mode == Mode::Deny && d.enforced));
+    assert!(reviewed
+        .decisions
+        .iter()
+        .all(|d| d.mode == Mode::Deny && d.enforced));
 }
 
 #[test]
@@ -66,11 +81,17 @@ fn compliant_pod_is_allowed_with_the_enforce_policy_annotation() {
         &Req::create_pod("team", restricted_pod("web")),
         &TestState::with_namespace(
             "team",
-            &[("pod-security.kubernetes.io/enforce", "restricted"), ("pod-security.kubernetes.io/enforce-version", "v1.30")],
+            &[
+                ("pod-security.kubernetes.io/enforce", "restricted"),
+                ("pod-security.kubernetes.io/enforce-version", "v1.30"),
+            ],
         ),
     );
     assert!(reviewed.allowed);
-    assert_eq!(annotation(&body, "enforce-policy"), Some("restricted:v1.30"));
+    assert_eq!(
+        annotation(&body, "enforce-policy"),
+        Some("restricted:v1.30")
+    );
     assert!(body["response"].get("status").is_none());
     assert!(reviewed.decisions.is_empty());
 }
@@ -86,15 +107,23 @@ fn warn_and_audit_labels_add_a_warning_and_an_annotation() {
             ("pod-security.kubernetes.io/audit-version", "v1.25"),
         ],
     );
-    let (reviewed, body) = review(&engine(PodSecurityConfiguration::default()), &Req::create_pod("team", pod("web", "{}")), &state);
+    let (reviewed, body) = review(
+        &engine(PodSecurityConfiguration::default()),
+        &Req::create_pod("team", pod("web", "{}")),
+        &state,
+    );
     assert!(reviewed.allowed);
     assert_eq!(
         warnings(&body),
-        [format!("would violate PodSecurity \"restricted:latest\": {RESTRICTED_DETAIL}")]
+        [format!(
+            "would violate PodSecurity \"restricted:latest\": {RESTRICTED_DETAIL}"
+        )]
     );
     assert_eq!(
         annotation(&body, "audit-violations"),
-        Some(format!("would violate PodSecurity \"restricted:v1.25\": {RESTRICTED_DETAIL}").as_str())
+        Some(
+            format!("would violate PodSecurity \"restricted:v1.25\": {RESTRICTED_DETAIL}").as_str()
+        )
     );
     assert_eq!(annotation(&body, "enforce-policy"), Some("baseline:latest"));
     let modes: Vec<Mode> = reviewed.decisions.iter().map(|d| d.mode).collect();
@@ -114,7 +143,10 @@ fn enforce_label_is_copied_to_warn_only_when_stricter_and_warn_is_unset() {
     };
     let state = TestState::with_namespace(
         "team",
-        &[("pod-security.kubernetes.io/enforce", "restricted"), ("pod-security.kubernetes.io/enforce-version", "v1.24")],
+        &[
+            ("pod-security.kubernetes.io/enforce", "restricted"),
+            ("pod-security.kubernetes.io/enforce-version", "v1.24"),
+        ],
     );
     // Allowed by enforce restricted? No: the pod violates it; use an UPDATE-free check through a workload instead.
     let deployment = yaml("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: registry.example.com/app:1.0\n");
@@ -126,16 +158,26 @@ fn enforce_label_is_copied_to_warn_only_when_stricter_and_warn_is_unset() {
     assert!(reviewed.allowed);
     let w = warnings(&body);
     assert_eq!(w.len(), 1);
-    assert!(w[0].starts_with("would violate PodSecurity \"restricted:v1.24\": "), "{w:?}");
+    assert!(
+        w[0].starts_with("would violate PodSecurity \"restricted:v1.24\": "),
+        "{w:?}"
+    );
 }
 
 #[test]
 fn invalid_labels_fail_closed_for_enforce_and_are_reported() {
     let state = TestState::with_namespace(
         "team",
-        &[("pod-security.kubernetes.io/enforce", "strict"), ("pod-security.kubernetes.io/warn-version", "1.25")],
+        &[
+            ("pod-security.kubernetes.io/enforce", "strict"),
+            ("pod-security.kubernetes.io/warn-version", "1.25"),
+        ],
     );
-    let (reviewed, body) = review(&engine(PodSecurityConfiguration::default()), &Req::create_pod("team", pod("web", "{}")), &state);
+    let (reviewed, body) = review(
+        &engine(PodSecurityConfiguration::default()),
+        &Req::create_pod("team", pod("web", "{}")),
+        &state,
+    );
     assert!(!reviewed.allowed);
     assert!(message(&body).contains("violates PodSecurity \"restricted:latest\""));
     assert_eq!(
@@ -152,7 +194,10 @@ fn fully_privileged_namespace_is_allowed_without_evaluation() {
         &TestState::with_namespace("team", &[]),
     );
     assert!(reviewed.allowed);
-    assert_eq!(body["response"]["auditAnnotations"], json!({"enforce-policy": "privileged:latest"}));
+    assert_eq!(
+        body["response"]["auditAnnotations"],
+        json!({"enforce-policy": "privileged:latest"})
+    );
 }
 
 #[test]
@@ -164,7 +209,11 @@ fn defaults_apply_when_the_namespace_has_no_labels() {
         },
         exemptions: Exemptions::default(),
     };
-    let (reviewed, body) = review(&engine(defaults), &Req::create_pod("team", pod("web", "{privileged: true}")), &TestState::with_namespace("team", &[]));
+    let (reviewed, body) = review(
+        &engine(defaults),
+        &Req::create_pod("team", pod("web", "{privileged: true}")),
+        &TestState::with_namespace("team", &[]),
+    );
     assert!(!reviewed.allowed);
     assert_eq!(
         message(&body),
@@ -184,12 +233,18 @@ fn exemptions_by_namespace_user_and_runtime_class() {
     };
     let engine = engine(config);
     let mut state = enforce("restricted");
-    state.add_namespace("ops", &[("pod-security.kubernetes.io/enforce", "restricted")]);
+    state.add_namespace(
+        "ops",
+        &[("pod-security.kubernetes.io/enforce", "restricted")],
+    );
 
     let (reviewed, body) = review(&engine, &Req::create_pod("ops", pod("web", "{}")), &state);
     assert!(reviewed.allowed);
     assert_eq!(reviewed.exempt, Some("namespace"));
-    assert_eq!(body["response"]["auditAnnotations"], json!({"exempt": "namespace"}));
+    assert_eq!(
+        body["response"]["auditAnnotations"],
+        json!({"exempt": "namespace"})
+    );
 
     let mut req = Req::create_pod("team", pod("web", "{}"));
     req.username = "system:serviceaccount:kube-system:replicaset-controller";
@@ -203,7 +258,10 @@ fn exemptions_by_namespace_user_and_runtime_class() {
     let (reviewed, body) = review(&engine, &Req::create_pod("team", kata), &state);
     assert!(reviewed.allowed);
     assert_eq!(reviewed.exempt, Some("runtimeClass"));
-    assert_eq!(body["response"]["auditAnnotations"], json!({"exempt": "runtimeClass"}));
+    assert_eq!(
+        body["response"]["auditAnnotations"],
+        json!({"exempt": "runtimeClass"})
+    );
 
     // A different runtime class is not exempt.
     let mut runc = pod("web", "{}");
@@ -217,7 +275,11 @@ fn exemptions_by_namespace_user_and_runtime_class() {
 fn namespace_lookup_failure_denies_pods_with_internal_error() {
     let mut state = enforce("restricted");
     state.fail_lookup = true;
-    let (reviewed, body) = review(&engine(PodSecurityConfiguration::default()), &Req::create_pod("team", restricted_pod("web")), &state);
+    let (reviewed, body) = review(
+        &engine(PodSecurityConfiguration::default()),
+        &Req::create_pod("team", restricted_pod("web")),
+        &state,
+    );
     assert!(!reviewed.allowed);
     assert_eq!(
         body["response"]["status"],
@@ -230,7 +292,11 @@ fn namespace_lookup_failure_denies_pods_with_internal_error() {
         Some("Internal error occurred: failed to lookup namespace \"team\": connection refused")
     );
     // A namespace that does not exist is a lookup failure too.
-    let (reviewed, body) = review(&engine(PodSecurityConfiguration::default()), &Req::create_pod("gone", restricted_pod("web")), &enforce("restricted"));
+    let (reviewed, body) = review(
+        &engine(PodSecurityConfiguration::default()),
+        &Req::create_pod("gone", restricted_pod("web")),
+        &enforce("restricted"),
+    );
     assert!(!reviewed.allowed);
     assert_eq!(
         annotation(&body, "error"),
@@ -242,7 +308,16 @@ fn namespace_lookup_failure_denies_pods_with_internal_error() {
 fn ignored_subresources_are_allowed_and_ephemeral_containers_are_evaluated() {
     let engine = engine(PodSecurityConfiguration::default());
     let state = enforce("baseline");
-    for sub in ["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"] {
+    for sub in [
+        "exec",
+        "attach",
+        "binding",
+        "eviction",
+        "log",
+        "portforward",
+        "proxy",
+        "status",
+    ] {
         let mut req = Req::create_pod("team", pod("web", "{privileged: true}"));
         req.subresource = sub;
         let (reviewed, body) = review(&engine, &req, &state);
@@ -251,7 +326,8 @@ fn ignored_subresources_are_allowed_and_ephemeral_containers_are_evaluated() {
     }
     let old = pod("web", "{}");
     let mut new = old.clone();
-    new["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "busybox", "securityContext": {"privileged": true}}]);
+    new["spec"]["ephemeralContainers"] =
+        json!([{"name": "debug", "image": "busybox", "securityContext": {"privileged": true}}]);
     let mut req = Req::create_pod("team", new);
     req.operation = "UPDATE";
     req.subresource = "ephemeralcontainers";
@@ -302,7 +378,11 @@ fn pod_updates_are_evaluated_only_when_significant() {
 fn unreadable_pod_is_denied_as_bad_request() {
     let mut bad = pod("web", "{}");
     bad["spec"]["containers"] = json!("not a list");
-    let (reviewed, body) = review(&engine(PodSecurityConfiguration::default()), &Req::create_pod("team", bad), &enforce("restricted"));
+    let (reviewed, body) = review(
+        &engine(PodSecurityConfiguration::default()),
+        &Req::create_pod("team", bad),
+        &enforce("restricted"),
+    );
     assert!(!reviewed.allowed);
     assert_eq!(body["response"]["status"]["code"], 400);
     assert_eq!(body["response"]["status"]["reason"], "BadRequest");
@@ -310,7 +390,15 @@ fn unreadable_pod_is_denied_as_bad_request() {
     // A pod CREATE without an object is denied too.
     let mut req = Req::create_pod("team", restricted_pod("web"));
     req.object = None;
-    assert!(!review(&engine(PodSecurityConfiguration::default()), &req, &enforce("restricted")).0.allowed);
+    assert!(
+        !review(
+            &engine(PodSecurityConfiguration::default()),
+            &req,
+            &enforce("restricted")
+        )
+        .0
+        .allowed
+    );
 }
 
 #[test]
@@ -318,7 +406,11 @@ fn delete_and_connect_are_allowed() {
     for op in ["DELETE", "CONNECT"] {
         let mut req = Req::create_pod("team", pod("web", "{privileged: true}"));
         req.operation = op;
-        let (reviewed, body) = review(&engine(PodSecurityConfiguration::default()), &req, &enforce("restricted"));
+        let (reviewed, body) = review(
+            &engine(PodSecurityConfiguration::default()),
+            &req,
+            &enforce("restricted"),
+        );
         assert!(reviewed.allowed, "{op}");
         assert!(body["response"].get("auditAnnotations").is_none());
     }

@@ -36,12 +36,18 @@ fn the_request_is_echoed_byte_for_byte() {
         "resource":{"group":"","version":"v1","resource":"configmaps"}, "operation":"CREATE",
         "namespace":"team", "name":"c\u00e9", "userInfo":{"username":"bob"}, "x-extra": [1, 2.50],
         "object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c\u00e9"}} }"#;
-    let body = format!(r#"{{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{request}}}"#);
-    let reviewed = engine.review(body.as_bytes(), &TestState::default()).expect("reviewed");
+    let body = format!(
+        r#"{{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{request}}}"#
+    );
+    let reviewed = engine
+        .review(body.as_bytes(), &TestState::default())
+        .expect("reviewed");
     let text = String::from_utf8(reviewed.body.clone()).expect("utf-8");
     assert_eq!(
         text,
-        format!(r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{request},"response":{{"uid":"abc","allowed":true}}}}"#)
+        format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{request},"response":{{"uid":"abc","allowed":true}}}}"#
+        )
     );
     assert_eq!(reviewed.uid, "abc");
     assert_eq!(reviewed.operation, "CREATE");
@@ -55,11 +61,18 @@ fn response_keys_follow_the_go_encoder_order() {
     let engine = engine(PodSecurityConfiguration::default());
     let state = TestState::with_namespace(
         "team",
-        &[("pod-security.kubernetes.io/warn", "baseline"), ("pod-security.kubernetes.io/audit", "baseline"), ("pod-security.kubernetes.io/enforce", "baseline"), ("pod-security.kubernetes.io/enforce-version", "v1.0")],
+        &[
+            ("pod-security.kubernetes.io/warn", "baseline"),
+            ("pod-security.kubernetes.io/audit", "baseline"),
+            ("pod-security.kubernetes.io/enforce", "baseline"),
+            ("pod-security.kubernetes.io/enforce-version", "v1.0"),
+        ],
     );
     let mut pod = pod("web", "{privileged: true}");
     pod["spec"]["hostPID"] = Value::Bool(true);
-    let reviewed = engine.review(&Req::create_pod("team", pod).body(), &state).expect("reviewed");
+    let reviewed = engine
+        .review(&Req::create_pod("team", pod).body(), &state)
+        .expect("reviewed");
     let text = String::from_utf8(reviewed.body).expect("utf-8");
     let response = &text[text.find(r#""response":"#).expect("response")..];
     assert!(response.starts_with(r#""response":{"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","allowed":false,"status":{"metadata":{},"status":"Failure","message":"pods \"web\" is forbidden: violates PodSecurity \"baseline:v1.0\": host namespaces (hostPID=true), privileged (container \"app\" must not set securityContext.privileged=true)","reason":"Forbidden","details":{"name":"web","kind":"pods"},"code":403},"auditAnnotations":{"audit-violations":"would violate PodSecurity \"baseline:latest\": "#), "{response}");
@@ -68,7 +81,10 @@ fn response_keys_follow_the_go_encoder_order() {
 #[test]
 fn arbitrary_bytes_never_panic_and_never_allow_a_pod_by_accident() {
     let engine = engine(PodSecurityConfiguration::default());
-    let state = TestState::with_namespace("team", &[("pod-security.kubernetes.io/enforce", "restricted")]);
+    let state = TestState::with_namespace(
+        "team",
+        &[("pod-security.kubernetes.io/enforce", "restricted")],
+    );
     let good = Req::create_pod("team", pod("web", "{}")).body();
     // Truncations and single-byte corruptions of a denied pod's review: a 400, or a response for a request
     // that is no longer the same Pod CREATE in "team", or still a denial.
@@ -85,7 +101,12 @@ fn arbitrary_bytes_never_panic_and_never_allow_a_pod_by_accident() {
             if let Ok(r) = engine.review(&body, &state) {
                 let same_object = serde_json::from_slice::<Value>(&body)
                     .is_ok_and(|v| v["request"]["object"] == original["request"]["object"]);
-                if same_object && r.resource == "pods" && r.operation == "CREATE" && r.namespace == "team" && r.subresource.is_empty() {
+                if same_object
+                    && r.resource == "pods"
+                    && r.operation == "CREATE"
+                    && r.namespace == "team"
+                    && r.subresource.is_empty()
+                {
                     assert!(!r.allowed, "byte {cut}: {}", String::from_utf8_lossy(&body));
                 }
                 checked += 1;

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use mamori_admission::{
-    ClusterState, Engine, EngineSettings, NamespaceInfo, PodInfo, PodSecurityConfiguration, Reviewed,
+    ClusterState, Engine, EngineSettings, NamespaceInfo, PodInfo, PodSecurityConfiguration,
+    Reviewed,
 };
 use mamori_config::Date;
 use mamori_model::{Node, Value as NodeValue};
@@ -140,7 +141,13 @@ impl Req {
         }
     }
 
-    pub fn create(group: &'static str, resource: &'static str, kind: &'static str, namespace: &str, object: Value) -> Req {
+    pub fn create(
+        group: &'static str,
+        resource: &'static str,
+        kind: &'static str,
+        namespace: &str,
+        object: Value,
+    ) -> Req {
         let mut req = Req::create_pod(namespace, object);
         req.group = group;
         req.version = if group.is_empty() { "v1" } else { "v1" };
@@ -178,14 +185,21 @@ impl Req {
 pub fn review(engine: &Engine, req: &Req, state: &TestState) -> (Reviewed, Value) {
     let reviewed = engine.review(&req.body(), state).expect("a response");
     let body: Value = serde_json::from_slice(&reviewed.body).expect("response is JSON");
-    assert_eq!(body["response"]["allowed"].as_bool(), Some(reviewed.allowed));
+    assert_eq!(
+        body["response"]["allowed"].as_bool(),
+        Some(reviewed.allowed)
+    );
     (reviewed, body)
 }
 
 pub fn warnings(body: &Value) -> Vec<String> {
     body["response"]["warnings"]
         .as_array()
-        .map(|w| w.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|w| {
+            w.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
