@@ -1,1 +1,712 @@
-//! mamori load generator: fixed-rate and max-throughput HTTPS keep-alive load with latency percentiles
+//! mamori load generator: fixed-rate and max-throughput HTTPS keep-alive load with latency percentiles.
+//!
+//! N persistent HTTP/1.1 connections over rustls POST one body again and again.
+//!
+//! - **Fixed rate** (`Mode::Rate`, open loop): request *i* is due at `start + i / rate`, whatever happened to the
+//!   previous ones. Free connections take the next due request from a shared counter. When every connection is
+//!   still waiting for a response at a request's due time, that request's latency is counted from its due time,
+//!   not from when a connection finally sent it: the wait is the server's doing (coordinated-omission
+//!   correction, as in wrk2). When a connection was free but the generator's own timer woke late (tokio's timer
+//!   has 1 ms granularity), latency counts from the actual send; that timer lag is reported separately
+//!   ([`Report::schedule_lag`]) so it is visible rather than silently added to the server's figures.
+//! - **Max** (`Mode::Max`, closed loop): each connection sends its next request as soon as the previous response
+//!   arrived; latency is send → response.
+//!
+//! Requests due during the warm-up are sent but not recorded. Each connection keeps its own histograms, merged
+//! at the end.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use serde_json::{json, Value};
+
+/// Highest latency the histograms hold (larger values are clamped): a minute, in nanoseconds.
+const MAX_TRACKABLE_NS: u64 = 60_000_000_000;
+
+/// Where the requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Host to connect to (name or IP literal, without brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Path and query of the request.
+    pub path: String,
+    /// `Host` header value.
+    pub authority: String,
+    /// TLS server name (SNI and certificate check).
+    pub server_name: ServerName<'static>,
+}
+
+impl Target {
+    /// Parses an `https://host[:port]/path` URL; `server_name` overrides the name the certificate is checked
+    /// against (e.g. the Service DNS name while connecting to 127.0.0.1).
+    pub fn parse(url: &str, server_name: Option<&str>) -> Result<Target, String> {
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+        if uri.scheme_str() != Some("https") {
+            return Err(format!("invalid URL {url:?}: only https:// is supported"));
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("invalid URL {url:?}: no host"))?;
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = authority.port_u16().unwrap_or(443);
+        let path = uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let name = server_name.unwrap_or(&host).to_owned();
+        let server_name = ServerName::try_from(name.clone())
+            .map_err(|e| format!("invalid TLS server name {name:?}: {e}"))?;
+        Ok(Target {
+            host,
+            port,
+            path,
+            authority: authority.as_str().to_owned(),
+            server_name,
+        })
+    }
+}
+
+/// Open or closed loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    /// Fixed schedule of this many requests per second over all connections.
+    Rate(f64),
+    /// Every connection sends back to back.
+    Max,
+}
+
+/// One load run.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    /// Where to send.
+    pub target: Target,
+    /// Client TLS configuration (see [`client_tls`]).
+    pub tls: Arc<rustls::ClientConfig>,
+    /// Request body (POSTed with `Content-Type: application/json`).
+    pub body: Bytes,
+    /// Number of keep-alive connections.
+    pub connections: usize,
+    /// Recorded duration (after the warm-up).
+    pub duration: Duration,
+    /// Unrecorded lead-in.
+    pub warmup: Duration,
+    /// Open or closed loop.
+    pub mode: Mode,
+    /// Per-request timeout (an expired request counts as an error and its connection is replaced).
+    pub timeout: Duration,
+}
+
+/// A client TLS configuration that trusts exactly the PEM certificates in `ca_pem` (aws-lc-rs provider,
+/// ALPN `http/1.1`).
+pub fn client_tls(ca_pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem) {
+        let cert = cert.map_err(|e| format!("CA file: {e}"))?;
+        roots.add(cert).map_err(|e| format!("CA file: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err("CA file: no PEM certificate".to_owned());
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The open-loop schedule: when request `index` is due.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    start: Instant,
+    interval_ns: f64,
+}
+
+impl Schedule {
+    /// `rate` requests per second from `start` (rate must be positive).
+    pub fn new(start: Instant, rate: f64) -> Schedule {
+        Schedule {
+            start,
+            interval_ns: 1e9 / rate,
+        }
+    }
+
+    /// Due time of request `index`.
+    pub fn due(&self, index: u64) -> Instant {
+        // f64 keeps sub-nanosecond intervals exact enough over any realistic run (2^53 ns ≈ 104 days).
+        self.start + Duration::from_nanos((index as f64 * self.interval_ns) as u64)
+    }
+}
+
+/// Latency percentiles of one histogram, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percentiles {
+    /// Number of samples.
+    pub count: u64,
+    /// Mean.
+    pub mean_us: f64,
+    /// Median.
+    pub p50_us: f64,
+    /// 90th percentile.
+    pub p90_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// 99.9th percentile.
+    pub p999_us: f64,
+    /// Largest sample.
+    pub max_us: f64,
+}
+
+impl Percentiles {
+    /// Reads the percentiles of a nanosecond histogram.
+    pub fn of(histogram: &Histogram<u64>) -> Percentiles {
+        let us = |ns: u64| ns as f64 / 1_000.0;
+        Percentiles {
+            count: histogram.len(),
+            mean_us: histogram.mean() / 1_000.0,
+            p50_us: us(histogram.value_at_quantile(0.50)),
+            p90_us: us(histogram.value_at_quantile(0.90)),
+            p99_us: us(histogram.value_at_quantile(0.99)),
+            p999_us: us(histogram.value_at_quantile(0.999)),
+            max_us: us(histogram.max()),
+        }
+    }
+
+    fn to_json(self) -> Value {
+        let round = |v: f64| (v * 10.0).round() / 10.0;
+        json!({
+            "count": self.count,
+            "mean": round(self.mean_us),
+            "p50": round(self.p50_us),
+            "p90": round(self.p90_us),
+            "p99": round(self.p99_us),
+            "p99_9": round(self.p999_us),
+            "max": round(self.max_us),
+        })
+    }
+}
+
+/// What one run measured.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Open or closed loop.
+    pub mode: Mode,
+    /// Connections used.
+    pub connections: usize,
+    /// Recorded duration, seconds.
+    pub duration_s: f64,
+    /// Responses recorded (any status).
+    pub responses: u64,
+    /// Responses per second over the recorded duration.
+    pub achieved_rate: f64,
+    /// Transport failures, timeouts and failed connects during the recorded window.
+    pub errors: u64,
+    /// Responses whose status was not 2xx.
+    pub non_2xx: u64,
+    /// Responses per status code.
+    pub status_counts: BTreeMap<u16, u64>,
+    /// 2xx responses whose AdmissionReview says `"allowed":true` / `"allowed":false`.
+    pub allowed: u64,
+    /// See `allowed`.
+    pub denied: u64,
+    /// Requests due in the recorded window but never sent because every connection was busy until the end
+    /// (their latency would exceed the time left; they are not in the histograms).
+    pub unsent: u64,
+    /// Latency (coordinated-omission corrected in rate mode).
+    pub latency: Percentiles,
+    /// Send → response, uncorrected (what the server alone took plus the network).
+    pub service_time: Percentiles,
+    /// Rate mode: how late the generator's own timer sent requests to a free connection.
+    pub schedule_lag: Option<Percentiles>,
+}
+
+impl Report {
+    /// The report as JSON (latencies in microseconds).
+    pub fn to_json(&self) -> Value {
+        let (mode, target_rate) = match self.mode {
+            Mode::Rate(rate) => ("rate", json!(rate)),
+            Mode::Max => ("max", Value::Null),
+        };
+        let statuses: serde_json::Map<String, Value> = self
+            .status_counts
+            .iter()
+            .map(|(code, count)| (code.to_string(), json!(count)))
+            .collect();
+        json!({
+            "mode": mode,
+            "target_rate": target_rate,
+            "connections": self.connections,
+            "duration_s": self.duration_s,
+            "responses": self.responses,
+            "achieved_rate": (self.achieved_rate * 10.0).round() / 10.0,
+            "errors": self.errors,
+            "non_2xx": self.non_2xx,
+            "status_counts": statuses,
+            "allowed": self.allowed,
+            "denied": self.denied,
+            "unsent": self.unsent,
+            "latency_us": self.latency.to_json(),
+            "service_time_us": self.service_time.to_json(),
+            "schedule_lag_us": self.schedule_lag.map(Percentiles::to_json),
+        })
+    }
+
+    /// The report as a few human-readable lines.
+    pub fn to_text(&self) -> String {
+        let mode = match self.mode {
+            Mode::Rate(rate) => format!("fixed rate {rate} req/s"),
+            Mode::Max => "max throughput (closed loop)".to_owned(),
+        };
+        let row = |name: &str, p: &Percentiles| {
+            format!(
+                "{name:<14} p50 {:>8.1}  p90 {:>8.1}  p99 {:>8.1}  p99.9 {:>8.1}  max {:>9.1}  (µs, n={})\n",
+                p.p50_us, p.p90_us, p.p99_us, p.p999_us, p.max_us, p.count
+            )
+        };
+        let mut text = format!(
+            "{mode}, {} connections, {:.1} s: {} responses, {:.1} req/s, {} errors, {} non-2xx, {} unsent, allowed {} / denied {}\n",
+            self.connections,
+            self.duration_s,
+            self.responses,
+            self.achieved_rate,
+            self.errors,
+            self.non_2xx,
+            self.unsent,
+            self.allowed,
+            self.denied,
+        );
+        text.push_str(&row("latency", &self.latency));
+        text.push_str(&row("service time", &self.service_time));
+        if let Some(lag) = &self.schedule_lag {
+            text.push_str(&row("schedule lag", lag));
+        }
+        text
+    }
+}
+
+/// An empty nanosecond histogram: 1 ns to a minute, 3 significant digits.
+fn histogram() -> Result<Histogram<u64>, String> {
+    Histogram::new_with_bounds(1, MAX_TRACKABLE_NS, 3).map_err(|e| format!("histogram: {e}"))
+}
+
+/// Per-connection counters, merged at the end.
+struct ConnStats {
+    latency: Histogram<u64>,
+    service_time: Histogram<u64>,
+    schedule_lag: Histogram<u64>,
+    errors: u64,
+    non_2xx: u64,
+    status_counts: BTreeMap<u16, u64>,
+    allowed: u64,
+    denied: u64,
+}
+
+impl ConnStats {
+    fn new(empty: &Histogram<u64>) -> ConnStats {
+        ConnStats {
+            latency: empty.clone(),
+            service_time: empty.clone(),
+            schedule_lag: empty.clone(),
+            errors: 0,
+            non_2xx: 0,
+            status_counts: BTreeMap::new(),
+            allowed: 0,
+            denied: 0,
+        }
+    }
+
+    fn merge(&mut self, other: ConnStats) {
+        // Same bounds on every histogram, so adding cannot fail; saturate instead of dropping if it did.
+        for (mine, theirs) in [
+            (&mut self.latency, &other.latency),
+            (&mut self.service_time, &other.service_time),
+            (&mut self.schedule_lag, &other.schedule_lag),
+        ] {
+            if mine.add(theirs).is_err() {
+                for value in theirs.iter_recorded() {
+                    mine.saturating_record_n(value.value_iterated_to(), value.count_at_value());
+                }
+            }
+        }
+        self.errors += other.errors;
+        self.non_2xx += other.non_2xx;
+        for (code, count) in other.status_counts {
+            *self.status_counts.entry(code).or_default() += count;
+        }
+        self.allowed += other.allowed;
+        self.denied += other.denied;
+    }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+type Sender = SendRequest<Full<Bytes>>;
+
+/// Opens one TLS connection and performs the HTTP/1.1 handshake; the connection driver runs as a task.
+async fn connect(config: &LoadConfig) -> Result<Sender, String> {
+    let tcp = tokio::net::TcpStream::connect((config.target.host.as_str(), config.target.port))
+        .await
+        .map_err(|e| format!("connect {}:{}: {e}", config.target.host, config.target.port))?;
+    // Latency benchmark: never let Nagle hold a request back.
+    let _ = tcp.set_nodelay(true);
+    let tls = tokio_rustls::TlsConnector::from(Arc::clone(&config.tls))
+        .connect(config.target.server_name.clone(), tcp)
+        .await
+        .map_err(|e| format!("TLS handshake: {e}"))?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .map_err(|e| format!("HTTP handshake: {e}"))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
+
+/// What one request produced.
+enum Outcome {
+    Response { status: u16, verdict: Option<bool> },
+    Failed,
+}
+
+/// The `"allowed":…` of the response part of an AdmissionReview (the last occurrence: the response follows the
+/// echoed request).
+fn verdict(body: &[u8]) -> Option<bool> {
+    let at = memchr::memmem::rfind(body, b"\"allowed\":")?;
+    let rest = body.get(at + b"\"allowed\":".len()..)?;
+    let rest = rest.trim_ascii_start();
+    if rest.starts_with(b"true") {
+        Some(true)
+    } else if rest.starts_with(b"false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+async fn send(sender: &mut Sender, config: &LoadConfig) -> Outcome {
+    let request = hyper::Request::post(config.target.path.as_str())
+        .header(hyper::header::HOST, config.target.authority.as_str())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(config.body.clone()));
+    let Ok(request) = request else {
+        return Outcome::Failed;
+    };
+    let exchange = async {
+        sender.ready().await.ok()?;
+        let response = sender.send_request(request).await.ok()?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.ok()?.to_bytes();
+        Some(Outcome::Response {
+            status,
+            verdict: verdict(&body),
+        })
+    };
+    match tokio::time::timeout(config.timeout, exchange).await {
+        Ok(Some(outcome)) => outcome,
+        _ => Outcome::Failed,
+    }
+}
+
+/// The shared state of a run.
+struct Run {
+    config: LoadConfig,
+    /// Start of the recorded window (after the warm-up).
+    record_from: Instant,
+    /// End of the run: no request due (rate) or started (max) after it.
+    end: Instant,
+    schedule: Option<Schedule>,
+    next_index: AtomicU64,
+    /// Requests sent whose due time lies in the recorded window (rate mode).
+    sent_in_window: AtomicU64,
+}
+
+async fn connection_loop(
+    run: Arc<Run>,
+    mut sender: Option<Sender>,
+    mut stats: ConnStats,
+) -> ConnStats {
+    loop {
+        let free_at = Instant::now();
+        // `start`: what latency is measured from; `due`: which window the request belongs to.
+        let (start, due) = match run.schedule {
+            Some(schedule) => {
+                // The run ends at `end` even with a backlog: requests still queued are reported as unsent.
+                if free_at >= run.end {
+                    break;
+                }
+                let index = run.next_index.fetch_add(1, Ordering::Relaxed);
+                let due = schedule.due(index);
+                if due >= run.end {
+                    break;
+                }
+                if due > free_at {
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let sent = Instant::now();
+                if due >= run.record_from {
+                    run.sent_in_window.fetch_add(1, Ordering::Relaxed);
+                }
+                if due >= free_at {
+                    // The connection was free in time: any lateness is the generator's timer, shown apart.
+                    if due >= run.record_from {
+                        stats
+                            .schedule_lag
+                            .saturating_record(nanos(sent.saturating_duration_since(due)).max(1));
+                    }
+                    (sent, due)
+                } else {
+                    // Every connection was busy when this request fell due: the wait counts (CO correction).
+                    (due, due)
+                }
+            }
+            None => {
+                if free_at >= run.end {
+                    break;
+                }
+                (free_at, free_at)
+            }
+        };
+        let recorded = due >= run.record_from;
+        let current = match sender.take() {
+            Some(current) => Some(current),
+            None => connect(&run.config).await.ok(),
+        };
+        let Some(mut current) = current else {
+            if recorded {
+                stats.errors += 1;
+            }
+            // Do not spin on a refused connect.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let sent_at = Instant::now();
+        let outcome = send(&mut current, &run.config).await;
+        let done = Instant::now();
+        match outcome {
+            Outcome::Response { status, verdict } => {
+                if recorded {
+                    stats
+                        .latency
+                        .saturating_record(nanos(done.saturating_duration_since(start)).max(1));
+                    stats
+                        .service_time
+                        .saturating_record(nanos(done.saturating_duration_since(sent_at)).max(1));
+                    *stats.status_counts.entry(status).or_default() += 1;
+                    if !(200..300).contains(&status) {
+                        stats.non_2xx += 1;
+                    } else {
+                        match verdict {
+                            Some(true) => stats.allowed += 1,
+                            Some(false) => stats.denied += 1,
+                            None => {}
+                        }
+                    }
+                }
+                sender = Some(current);
+            }
+            // The connection may be in any state: replace it.
+            Outcome::Failed => {
+                if recorded {
+                    stats.errors += 1;
+                }
+            }
+        }
+    }
+    stats
+}
+
+/// Runs the load: connects every connection first (handshakes are not measured), then drives the schedule or
+/// the closed loop for warm-up + duration and waits for the responses still in flight (bounded by the
+/// per-request timeout). Err only when not a single connection could be opened.
+pub async fn run(config: LoadConfig) -> Result<Report, String> {
+    if config.connections == 0 {
+        return Err("at least one connection is needed".to_owned());
+    }
+    if let Mode::Rate(rate) = config.mode {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(format!("invalid rate {rate}: must be a positive number"));
+        }
+    }
+    let empty = histogram()?;
+    let mut senders = Vec::with_capacity(config.connections);
+    let mut first_error = None;
+    for _ in 0..config.connections {
+        match connect(&config).await {
+            Ok(sender) => senders.push(Some(sender)),
+            Err(error) => {
+                first_error.get_or_insert(error);
+                senders.push(None);
+            }
+        }
+    }
+    if senders.iter().all(Option::is_none) {
+        return Err(first_error.unwrap_or_else(|| "no connection".to_owned()));
+    }
+    let start = Instant::now();
+    let record_from = start + config.warmup;
+    let end = record_from + config.duration;
+    let schedule = match config.mode {
+        Mode::Rate(rate) => Some(Schedule::new(start, rate)),
+        Mode::Max => None,
+    };
+    let mode = config.mode;
+    let connections = config.connections;
+    let run = Arc::new(Run {
+        config,
+        record_from,
+        end,
+        schedule,
+        next_index: AtomicU64::new(0),
+        sent_in_window: AtomicU64::new(0),
+    });
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .map(|sender| {
+            tokio::spawn(connection_loop(
+                Arc::clone(&run),
+                sender,
+                ConnStats::new(&empty),
+            ))
+        })
+        .collect();
+    let mut total = ConnStats::new(&empty);
+    for task in tasks {
+        if let Ok(stats) = task.await {
+            total.merge(stats);
+        }
+    }
+    let duration_s = run.config.duration.as_secs_f64();
+    let responses = total.latency.len();
+    let unsent = match mode {
+        Mode::Rate(rate) => {
+            let due_in_window = (rate * duration_s).floor() as u64;
+            due_in_window.saturating_sub(run.sent_in_window.load(Ordering::Relaxed))
+        }
+        Mode::Max => 0,
+    };
+    Ok(Report {
+        mode,
+        connections,
+        duration_s,
+        responses,
+        achieved_rate: if duration_s > 0.0 {
+            responses as f64 / duration_s
+        } else {
+            0.0
+        },
+        errors: total.errors,
+        non_2xx: total.non_2xx,
+        status_counts: total.status_counts,
+        allowed: total.allowed,
+        denied: total.denied,
+        unsent,
+        latency: Percentiles::of(&total.latency),
+        service_time: Percentiles::of(&total.service_time),
+        schedule_lag: schedule.map(|_| Percentiles::of(&total.schedule_lag)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parsing() {
+        let t = Target::parse("https://127.0.0.1:8443/validate?timeout=10s", None).expect("parse");
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("127.0.0.1", 8443, "/validate?timeout=10s")
+        );
+        assert_eq!(t.authority, "127.0.0.1:8443");
+        let t = Target::parse(
+            "https://localhost/x",
+            Some("mamori-webhook.mamori-system.svc"),
+        )
+        .expect("parse");
+        assert_eq!(t.port, 443);
+        assert_eq!(
+            t.server_name,
+            ServerName::try_from("mamori-webhook.mamori-system.svc").expect("name")
+        );
+        let t = Target::parse("https://[::1]:9/", None).expect("ipv6");
+        assert_eq!(t.host, "::1");
+        assert!(Target::parse("http://127.0.0.1/", None).is_err());
+        assert!(Target::parse("not a url", None).is_err());
+    }
+
+    #[test]
+    fn schedule_is_evenly_spaced_without_drift() {
+        let start = Instant::now();
+        let schedule = Schedule::new(start, 3_000.0);
+        assert_eq!(schedule.due(0), start);
+        assert_eq!(schedule.due(3), start + Duration::from_millis(1));
+        // After a million requests the error stays below a microsecond.
+        let late = schedule.due(3_000_000) - start;
+        assert!(late.abs_diff(Duration::from_secs(1_000)) < Duration::from_micros(1));
+    }
+
+    #[test]
+    fn percentiles_in_microseconds() {
+        let mut h = histogram().expect("histogram");
+        for us in 1..=1000u64 {
+            h.record(us * 1_000).expect("record");
+        }
+        let p = Percentiles::of(&h);
+        assert_eq!(p.count, 1000);
+        assert!((p.p50_us - 500.0).abs() < 1.0, "{p:?}");
+        assert!((p.p99_us - 990.0).abs() < 1.0, "{p:?}");
+        assert!((p.p999_us - 999.0).abs() < 1.0, "{p:?}");
+        assert!((p.max_us - 1000.0).abs() < 1.0, "{p:?}");
+    }
+
+    #[test]
+    fn verdict_reads_the_response_part() {
+        let body = br#"{"request":{"uid":"1","object":{"allowed":false}},"response":{"uid":"1","allowed": true}}"#;
+        assert_eq!(verdict(body), Some(true));
+        assert_eq!(
+            verdict(br#"{"response":{"allowed":false,"status":{}}}"#),
+            Some(false)
+        );
+        assert_eq!(verdict(b"{}"), None);
+        assert_eq!(verdict(br#"{"allowed":"#), None);
+    }
+
+    #[test]
+    fn merged_stats_add_up() {
+        let empty = histogram().expect("histogram");
+        let mut a = ConnStats::new(&empty);
+        a.latency.saturating_record(1_000);
+        a.status_counts.insert(200, 1);
+        a.errors = 2;
+        let mut b = ConnStats::new(&empty);
+        b.latency.saturating_record(3_000);
+        b.status_counts.insert(200, 1);
+        b.status_counts.insert(500, 1);
+        b.non_2xx = 1;
+        a.merge(b);
+        assert_eq!(a.latency.len(), 2);
+        assert_eq!(a.status_counts, BTreeMap::from([(200, 2), (500, 1)]));
+        assert_eq!((a.errors, a.non_2xx), (2, 1));
+    }
+}
