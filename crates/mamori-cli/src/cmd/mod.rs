@@ -6,6 +6,7 @@ pub mod pss;
 pub mod rbac;
 pub mod rules;
 pub mod scan;
+pub mod scan_cluster;
 pub mod scan_setup;
 pub mod snapshot;
 

@@ -1,6 +1,7 @@
 //! `mamori scan`: findings of every rule family (Pod Security Standards today) as a table, JSON, SARIF, JUnit XML
 //! or a self-contained HTML page.
 
+use super::scan_cluster::{ClusterArgs, ScanSource};
 use super::scan_setup;
 use super::Outcome;
 use crate::options::{self, Destination, LevelArg, LimitArgs, VersionArg};
@@ -113,8 +114,14 @@ pub struct ScanArgs {
     pub color: ColorChoice,
     #[command(flatten)]
     pub limits: LimitArgs,
-    /// Files or directories to scan (`-` for stdin).
-    #[arg(value_name = "PATH", required = true)]
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Files or directories to scan (`-` for stdin); none with --cluster.
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster"
+    )]
     pub paths: Vec<PathBuf>,
 }
 
@@ -162,7 +169,7 @@ fn run_with(args: &ScanArgs, rendering: Rendering) -> Result<Outcome, String> {
     };
     let mut progress = ScanProgress::new(
         &options::inputs(&args.paths),
-        !args.no_progress && progress::stderr_is_terminal(),
+        !args.no_progress && !args.cluster.cluster && progress::stderr_is_terminal(),
     );
     scan_options.progress = Some(progress.counters());
     let mut suppressed: u64 = 0;
@@ -214,7 +221,9 @@ fn run_with(args: &ScanArgs, rendering: Rendering) -> Result<Outcome, String> {
     if rendering == Rendering::InWorkers {
         scan_options.render = Some(sink.render_hook());
     }
-    mamori_scan::scan(&inputs, &scan_options, &mut |item| match item {
+    let progress_on = !args.no_progress && progress::stderr_is_terminal();
+    let source = ScanSource::new(&args.cluster, &inputs, progress_on);
+    source.scan(&scan_options, &mut |item| match item {
         ScanItem::Object(object) => {
             objects_scanned += 1;
             suppressed += object.suppressed.len() as u64;
