@@ -404,3 +404,27 @@ fn decode_base64(text: &str) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn committed_reference_manifests_match_the_generator() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/mamori-webhook.yaml"
+    );
+    let text = std::fs::read_to_string(path).expect("deploy/mamori-webhook.yaml is committed");
+    let committed = read_back(&text);
+    let bundle = committed
+        .last()
+        .and_then(|vwc| vwc["webhooks"][0]["clientConfig"]["caBundle"].as_str())
+        .expect("caBundle in the committed webhook configuration");
+    let options = ManifestOptions {
+        ca_bundle_pem: Some(String::from_utf8(decode_base64(bundle)).expect("PEM text")),
+        ..ManifestOptions::new(env!("CARGO_PKG_VERSION"))
+    };
+    assert_eq!(
+        committed,
+        manifests::objects(&options).expect("objects"),
+        "deploy/mamori-webhook.yaml is stale: regenerate it (see deploy/README.md)"
+    );
+    assert_eq!(text, manifests::render(&options).expect("render"));
+}
