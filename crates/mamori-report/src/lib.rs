@@ -3,8 +3,8 @@
 //! Every format renders the same data: a [`ScanReport`] (findings, errors, notes, counts) for `mamori scan`
 //! ([`table`], [`json`], [`sarif`], [`junit`], [`html`]) and a list of [`pss::PssRecord`]s for `mamori pss` ([`pss`]). Renderers
 //! write to any [`std::io::Write`] in one linear pass; they never print to the terminal themselves and never
-//! exit. Colour is emitted as ANSI styles by the table renderer when asked; the caller strips it (e.g. with
-//! `anstream`) when the destination is not a terminal.
+//! exit. Colour is emitted as ANSI styles by the table renderer only when asked (the caller decides from the
+//! terminal, `--color` and `NO_COLOR`); control characters in input text are always escaped.
 //!
 //! Rule metadata arrives as [`RuleDescriptor`]s, so this crate stays independent of the scan engine.
 //!

@@ -195,8 +195,10 @@ fn run_with(args: &ScanArgs, rendering: Rendering) -> Result<Outcome, String> {
     let mut write_result: io::Result<()> = Ok(());
 
     let mut sink = match args.format {
-        // The renderer always styles; AutoStream strips the escapes at the end when colour is off.
-        ScanFormat::Table => Sink::Table(TableWriter::new(TableOptions { color: true })),
+        // Input text is escaped by the renderer itself, so the plain output needs no stripping pass.
+        ScanFormat::Table => Sink::Table(TableWriter::new(TableOptions {
+            color: use_color(args.color, is_terminal, args.output.is_some()),
+        })),
         ScanFormat::Junit => Sink::Junit(JunitWriter::new(&rules)),
         ScanFormat::Html => Sink::Html(HtmlWriter::new()),
         ScanFormat::Json => {
@@ -288,30 +290,7 @@ fn run_with(args: &ScanArgs, rendering: Rendering) -> Result<Outcome, String> {
 
     let finished = match sink {
         Sink::Table(table) => {
-            if use_color(args.color, is_terminal, args.output.is_some()) {
-                let mut stream =
-                    anstream::AutoStream::new(&mut *writer, anstream::ColorChoice::AlwaysAnsi);
-                table
-                    .finish(&errors, &notes, objects_scanned, files_scanned, &mut stream)
-                    .and_then(|()| stream.flush())
-            } else {
-                // The renderer always styles; the escapes (and any in the input's text) are stripped here, as
-                // an `anstream` stripping stream would.
-                let mut state = anstream::adapter::StripBytes::new();
-                let mut strip = |bytes: &[u8], out: &mut dyn Write| {
-                    state
-                        .strip_next(bytes)
-                        .try_for_each(|printable| out.write_all(printable))
-                };
-                table.finish_stripped(
-                    &errors,
-                    &notes,
-                    objects_scanned,
-                    files_scanned,
-                    &mut *writer,
-                    &mut strip,
-                )
-            }
+            table.finish(&errors, &notes, objects_scanned, files_scanned, &mut *writer)
         }
         Sink::Json(json) => {
             json.finish_with_rules(&errors, &notes, objects_scanned, files_scanned, &rules)
@@ -662,99 +641,5 @@ mod tests {
         assert!(reports
             .iter()
             .all(|(_, bytes)| bytes.windows(4).any(|w| w == b"evil")));
-    }
-}
-
-#[cfg(test)]
-mod strip_tests {
-    use super::*;
-    use mamori_model::finding::Location;
-    use mamori_model::{ObjectRef, Phase, Pos};
-
-    fn finding(name: &str, message: &str, phase: Phase) -> Finding {
-        Finding {
-            rule_id: "pss.privileged".into(),
-            severity: Severity::Critical,
-            phase,
-            object: Arc::new(ObjectRef {
-                api_version: "apps/v1".into(),
-                kind: "Deployment".into(),
-                namespace: Some("shop".into()),
-                name: name.into(),
-            }),
-            location: Location {
-                file: Arc::from("a.yaml"),
-                doc_index: 0,
-                pos: Pos::new(3, 5),
-                field_path: "spec.template.spec.containers[0]".into(),
-            },
-            message: message.into(),
-            remediation: "Remove it.".into(),
-        }
-    }
-
-    /// `finish_stripped` with anstream's stripper against `finish` into a stripping `AutoStream`.
-    fn assert_same_as_auto_stream(findings: &[Finding]) -> String {
-        let errors = [Diagnostic {
-            file: Arc::from("bad.yaml"),
-            pos: Pos::new(1, 2),
-            message: "bad \u{1b}[31mred".into(),
-        }];
-        let mut expected = Vec::new();
-        let mut reference = TableWriter::new(TableOptions { color: true });
-        let mut fast = TableWriter::new(TableOptions { color: true });
-        for f in findings {
-            reference.finding(f).unwrap();
-            fast.finding(f).unwrap();
-        }
-        let mut stream = anstream::AutoStream::new(&mut expected, anstream::ColorChoice::Never);
-        reference.finish(&errors, &[], 9, 1, &mut stream).unwrap();
-        let mut actual = Vec::new();
-        let mut state = anstream::adapter::StripBytes::new();
-        let mut strip = |bytes: &[u8], out: &mut dyn Write| {
-            state
-                .strip_next(bytes)
-                .try_for_each(|printable| out.write_all(printable))
-        };
-        fast.finish_stripped(&errors, &[], 9, 1, &mut actual, &mut strip)
-            .unwrap();
-        let text = String::from_utf8(actual.clone()).unwrap();
-        assert!(expected == actual, "differs:\n{text}");
-        text
-    }
-
-    #[test]
-    fn plain_findings_strip_like_anstream() {
-        let findings = [
-            finding(
-                "web",
-                "privileged: container \"app\" é ✓",
-                Phase::RuntimeCompute,
-            ),
-            finding("db", "multi\nline", Phase::Network),
-            finding("api", "", Phase::RuntimeCompute),
-        ];
-        let text = assert_same_as_auto_stream(&findings);
-        assert!(text.contains("critical  pss.privileged  Deployment/web (namespace shop)"));
-        assert!(!text.contains('\u{1b}'));
-    }
-
-    #[test]
-    fn escapes_in_finding_text_strip_like_anstream() {
-        for hostile in [
-            "osc \u{1b}]0;title",
-            "csi \u{1b}[",
-            "lone \u{1b}",
-            "bell \u{7} del \u{7f} tab \t cr \r",
-            "dcs \u{1b}P unterminated",
-        ] {
-            let findings = [
-                finding("before", "plain", Phase::Network),
-                finding(hostile, hostile, Phase::RuntimeCompute),
-                finding("after", "plain", Phase::RuntimeCompute),
-                finding("later", "plain", Phase::Network),
-            ];
-            assert_same_as_auto_stream(&findings);
-        }
     }
 }
