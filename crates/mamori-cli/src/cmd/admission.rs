@@ -69,7 +69,8 @@ pub fn run(args: &AdmissionArgs) -> Result<super::Outcome, String> {
 
 /// `mamori admission serve`: runs until SIGTERM/SIGINT; logs are JSON lines on stderr.
 fn serve(args: &ServeArgs) -> Result<super::Outcome, String> {
-    mamori_webhook::init_json_logging("info");
+    // Held until return: dropping it flushes the queued log lines.
+    let _log = mamori_webhook::init_json_logging("info");
     let engine = build_engine(args)?;
     let cluster = if args.namespaces_file.is_empty() {
         mamori_webhook::ClusterSource::Kube {
