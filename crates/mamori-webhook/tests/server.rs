@@ -865,3 +865,64 @@ async fn metrics_count_requests_decisions_and_latency() {
     // The in-process registry agrees with what was served.
     assert!(harness.metrics.encode().contains("code=\"415\"} 1"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_errors_name_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = Pki::new("mamori test CA");
+    let serving = pki.server("first");
+    let other = pki.server("other");
+    let cert = support::write(dir.path(), "tls.crt", &serving.cert_pem);
+    let key = support::write(dir.path(), "tls.key", &serving.key_pem);
+    let wrong_key = support::write(dir.path(), "wrong.key", &other.key_pem);
+    let not_pem = support::write(dir.path(), "garbage.pem", "hello\n");
+    let options = |cert: &std::path::Path, key: &std::path::Path, ca: Option<&std::path::Path>| {
+        ServerOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls_cert: cert.to_path_buf(),
+            tls_key: key.to_path_buf(),
+            client_ca: ca.map(std::path::Path::to_path_buf),
+            shutdown_grace: Duration::from_secs(1),
+            limits: ServerLimits::default(),
+        }
+    };
+    let start_with = |options: ServerOptions| async move {
+        server::start(
+            options,
+            Arc::new(engine(false)),
+            Arc::new(ClusterCache::new()),
+            Arc::new(Metrics::new()),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|err| err.message)
+    };
+    let missing = dir.path().join("missing.key");
+    let cases = [
+        (options(&cert, &missing, None), "missing.key: "),
+        (
+            options(&cert, &not_pem, None),
+            "garbage.pem: no private key found",
+        ),
+        (
+            options(&not_pem, &key, None),
+            "garbage.pem: no certificate found",
+        ),
+        (
+            options(&cert, &wrong_key, None),
+            "unusable certificate and key",
+        ),
+        (
+            options(&cert, &key, Some(&not_pem)),
+            "garbage.pem: no CA certificate found",
+        ),
+    ];
+    for (options, expected) in cases {
+        let result = start_with(options).await;
+        match result {
+            Err(message) => assert!(message.contains(expected), "{message:?} vs {expected:?}"),
+            Ok(()) => panic!("started despite {expected:?}"),
+        }
+    }
+    assert_eq!(start_with(options(&cert, &key, None)).await, Ok(()));
+}
