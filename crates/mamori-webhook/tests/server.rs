@@ -437,16 +437,19 @@ async fn http_errors_match_upstream() {
         )
         .await
         .expect("write head");
-    let chunk = vec![b' '; 1024 * 1024];
-    for _ in 0..4 {
-        let header = format!("{:x}\r\n", chunk.len());
-        if stream.write_all(header.as_bytes()).await.is_err()
-            || stream.write_all(&chunk).await.is_err()
-            || stream.write_all(b"\r\n").await.is_err()
-        {
-            break;
-        }
+    // 3 MiB + 1 KiB in four chunks, then the terminating chunk: the whole body is read, so the 413 arrives on
+    // a healthy connection.
+    for size in [1024 * 1024, 1024 * 1024, 1024 * 1024, 1024] {
+        let chunk = format!("{size:x}\r\n{}\r\n", " ".repeat(size));
+        stream
+            .write_all(chunk.as_bytes())
+            .await
+            .expect("write chunk");
     }
+    stream
+        .write_all(b"0\r\n\r\n")
+        .await
+        .expect("write last chunk");
     let (status, body) = read_response(&mut stream).await;
     assert_eq!(status, 413);
     assert_eq!(
