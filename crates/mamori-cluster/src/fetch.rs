@@ -16,6 +16,9 @@ use mamori_yaml::Limits;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Semaphore};
 
+/// Longest wait for response bytes before a request fails as unreachable.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Pages a kind may hold ready ahead of the caller (bounds memory while later kinds are read).
 const PAGES_AHEAD: usize = 2;
 
@@ -73,7 +76,10 @@ async fn fetch_all(opts: &ClusterOptions, kinds: &[KindSpec], sink: &mut dyn FnM
         .to_string()
         .trim_end_matches('/')
         .to_owned();
-    let client = match Client::try_from(target.config) {
+    let mut config = target.config;
+    // kubeconfig-based configurations wait forever for a stalled server; a LIST page never needs minutes.
+    config.read_timeout = config.read_timeout.or(Some(READ_TIMEOUT));
+    let client = match Client::try_from(config) {
         Ok(client) => client,
         Err(err) => {
             sink(FetchItem::Error(ClusterError::Config {
