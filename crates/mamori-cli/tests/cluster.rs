@@ -364,3 +364,24 @@ fn kubeconfig_from_the_environment_and_one_namespace() {
     );
     assert!(!paths.contains(&"/api/v1/nodes".to_owned()));
 }
+
+#[test]
+fn kubectl_get_dump_of_the_same_objects_gives_the_same_findings() {
+    let cluster = Cluster::start(scenario("shop"));
+    let live = cluster.run(&[&SCAN_JSON[..], &["none", "--cluster"]].concat());
+    assert_eq!(live.status.code(), Some(0), "{}", text(&live.stderr));
+    let dump = fixture("kubectl-get-all.yaml");
+    let offline = run(
+        cluster.dir.path(),
+        &[&SCAN_JSON[..], &["none", &dump]].concat(),
+    );
+    assert_eq!(offline.status.code(), Some(0), "{}", text(&offline.stderr));
+    assert_eq!(objects_scanned(&offline.stdout), 52);
+    // kubectl sorts keys, so field order (and with it the order of some messages' parts) may differ; the set
+    // of findings may not.
+    let mut live = findings(&live.stdout);
+    let mut offline = findings(&offline.stdout);
+    live.sort();
+    offline.sort();
+    assert_eq!(offline, live);
+}
