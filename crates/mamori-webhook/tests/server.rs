@@ -929,3 +929,58 @@ async fn startup_errors_name_the_file() {
     }
     assert_eq!(start_with(options(&cert, &key, None)).await, Ok(()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_over_alpn() {
+    use http_body_util::{BodyExt, Full};
+    let harness = start(Setup::default()).await;
+    let mut config = (*support::client_config(&harness.pki.ca_pem, None)).clone();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let config = Arc::new(config);
+    let tls = support::connect(harness.addr(), &config)
+        .await
+        .expect("connect");
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await
+    .expect("h2 handshake");
+    tokio::spawn(connection);
+    // Several reviews multiplexed on the one connection.
+    let mut pending = Vec::new();
+    for index in 0..4 {
+        let review = pod_review(
+            &format!("uid-h2-{index}"),
+            "restricted",
+            support::privileged_pod("bad", "restricted"),
+            "alice",
+        );
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri(format!(
+                "https://localhost:{}/validate",
+                harness.addr().port()
+            ))
+            .header("content-type", "application/json")
+            .body(Full::new(hyper::body::Bytes::from(
+                serde_json::to_vec(&review).expect("json"),
+            )))
+            .expect("request");
+        pending.push(sender.send_request(request));
+    }
+    for (index, response) in pending.into_iter().enumerate() {
+        let response = response.await.expect("h2 response");
+        assert_eq!(response.status(), 200);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let reply: Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(reply["response"]["uid"], format!("uid-h2-{index}"));
+        assert!(!allowed(&reply));
+    }
+}
