@@ -81,7 +81,10 @@ pub async fn serve(
             context,
         } => {
             let client = state::kube_client(kubeconfig.as_deref(), context.as_deref()).await?;
-            let cache = Arc::new(ClusterCache::new());
+            let cache = Arc::new(ClusterCache::with_live_lookup(
+                client.clone(),
+                tokio::runtime::Handle::current(),
+            ));
             let task = tokio::spawn(state::watch_cluster(client, Arc::clone(&cache)));
             (cache, Some(task))
         }

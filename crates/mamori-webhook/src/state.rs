@@ -28,7 +28,18 @@ pub struct ClusterCache {
     pods: RwLock<HashMap<String, PodsByName>>,
     namespaces_synced: AtomicBool,
     pods_synced: AtomicBool,
+    live_lookup: Option<LiveLookup>,
 }
+
+/// A GET on the API server for a namespace the watch has not delivered yet (created a moment ago), as
+/// upstream's namespace getter falls back from its lister to the client.
+struct LiveLookup {
+    api: Api<Namespace>,
+    runtime: tokio::runtime::Handle,
+}
+
+/// How long a live namespace lookup may take before the request gets upstream's lookup failure.
+const LIVE_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl std::fmt::Debug for ClusterCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,8 +127,54 @@ impl ClusterCache {
             pods: RwLock::new(pods),
             namespaces_synced: AtomicBool::new(true),
             pods_synced: AtomicBool::new(true),
+            live_lookup: None,
         };
         Ok((cache, counts))
+    }
+
+    /// An empty cache that, once synced, asks the API server directly for a namespace it does not hold (a
+    /// namespace created a moment ago, whose watch event has not arrived). Lookups run on `runtime`, which must
+    /// be a multi-thread runtime (the calling worker blocks in place while the GET runs).
+    pub fn with_live_lookup(client: Client, runtime: tokio::runtime::Handle) -> ClusterCache {
+        ClusterCache {
+            live_lookup: Some(LiveLookup {
+                api: Api::all(client),
+                runtime,
+            }),
+            ..ClusterCache::default()
+        }
+    }
+
+    /// The namespace from the API server, remembered in the cache; `Ok(None)` when it does not exist.
+    fn lookup_live(&self, live: &LiveLookup, name: &str) -> Result<Option<NamespaceInfo>, String> {
+        // block_in_place needs a multi-thread runtime; anywhere else the miss stays a miss.
+        let on_multi_thread = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
+            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        });
+        if !on_multi_thread {
+            return Ok(None);
+        }
+        let fetched = tokio::task::block_in_place(|| {
+            live.runtime.block_on(tokio::time::timeout(
+                LIVE_LOOKUP_TIMEOUT,
+                live.api.get_opt(name),
+            ))
+        });
+        match fetched {
+            Ok(Ok(Some(namespace))) => {
+                let info = namespace_info(&namespace);
+                if let Some(info) = &info {
+                    self.apply_namespace(info.clone());
+                }
+                Ok(info)
+            }
+            Ok(Ok(None)) => Ok(None),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err(format!(
+                "no answer from the API server within {} s",
+                LIVE_LOOKUP_TIMEOUT.as_secs()
+            )),
+        }
     }
 
     /// True once namespaces and pods have been listed completely at least once.
@@ -194,11 +251,17 @@ impl ClusterState for ClusterCache {
         if !self.namespaces_synced.load(Ordering::Acquire) {
             return Err("namespace cache not synced yet".to_owned());
         }
-        let map = self
+        let cached = self
             .namespaces
             .read()
-            .map_err(|_| "namespace cache unavailable".to_owned())?;
-        Ok(map.get(name).cloned())
+            .map_err(|_| "namespace cache unavailable".to_owned())?
+            .get(name)
+            .cloned();
+        match (cached, &self.live_lookup) {
+            (Some(info), _) => Ok(Some(info)),
+            (None, Some(live)) => self.lookup_live(live, name),
+            (None, None) => Ok(None),
+        }
     }
 
     fn pods(&self, namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {

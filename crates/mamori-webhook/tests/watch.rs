@@ -55,6 +55,20 @@ fn list(kind: &str, items: Vec<Value>) -> Value {
 async fn handle(api: Arc<FakeApi>, request: Request<Incoming>) -> Response<BoxBody> {
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
+    if let Some(name) = path.strip_prefix("/api/v1/namespaces/") {
+        // A namespace created after the list, before its watch event: only a live GET finds it.
+        if name == "just-created" {
+            let body = serde_json::to_vec(&namespace(name, Some("baseline"))).unwrap_or_default();
+            return Response::new(Full::new(Bytes::from(body)).boxed_unsync());
+        }
+        let status = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+            "message": format!("namespaces \"{name}\" not found"), "reason": "NotFound", "code": 404});
+        let mut response = Response::new(
+            Full::new(Bytes::from(serde_json::to_vec(&status).unwrap_or_default())).boxed_unsync(),
+        );
+        *response.status_mut() = hyper::StatusCode::NOT_FOUND;
+        return response;
+    }
     let resource = if path == "/api/v1/namespaces" {
         "namespaces"
     } else if path == "/api/v1/pods" {
@@ -157,7 +171,10 @@ async fn watch_fills_the_cache_and_follows_events() {
     let addr = start_fake_api(Arc::clone(&api)).await;
     let config = kube::Config::new(format!("http://{addr}").parse().expect("url"));
     let client = kube::Client::try_from(config).expect("client");
-    let cache = Arc::new(ClusterCache::new());
+    let cache = Arc::new(ClusterCache::with_live_lookup(
+        client.clone(),
+        tokio::runtime::Handle::current(),
+    ));
     let watch = tokio::spawn(state::watch_cluster(client, Arc::clone(&cache)));
 
     // Not ready (and lookups fail) until both lists are in.
@@ -174,6 +191,13 @@ async fn watch_fills_the_cache_and_follows_events() {
         )]
     );
     assert!(cache.namespace("missing").expect("lookup").is_none());
+    // Not in the cache yet, but on the API server: found by a live GET and remembered.
+    let fresh = cache
+        .namespace("just-created")
+        .expect("lookup")
+        .expect("found live");
+    assert_eq!(fresh.labels.len(), 1);
+    assert_eq!(cache.namespace_count(), 3);
     let pods = cache.pods("prod").expect("pods");
     let names: Vec<&str> = pods.iter().map(|pod| pod.name.as_str()).collect();
     assert_eq!(
@@ -218,7 +242,7 @@ async fn watch_fills_the_cache_and_follows_events() {
             && cache.pods("late").is_ok_and(|pods| pods.len() == 1)
     })
     .await;
-    assert_eq!(cache.namespace_count(), 3);
+    assert_eq!(cache.namespace_count(), 4);
     assert_eq!(cache.pod_count(), 3);
     watch.abort();
 }
