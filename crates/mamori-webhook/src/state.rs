@@ -411,3 +411,84 @@ fn pod_info(pod: &Pod) -> Option<(String, PodInfo)> {
     let namespace = pod.metadata.namespace.clone()?;
     Some((namespace, PodInfo::from_node(lean_node(pod)?)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    #[test]
+    fn files_give_namespaces_and_pods() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let namespaces = write(
+            dir.path(),
+            "ns.yaml",
+            "apiVersion: v1\nkind: NamespaceList\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: prod\n    labels: {pod-security.kubernetes.io/enforce: baseline}\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: dev}\n",
+        );
+        let pods = write(
+            dir.path(),
+            "pods.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: prod}\nspec: {containers: [{name: c, image: x}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: prod}\nspec: {containers: [{name: c, image: x}]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ignored}\n",
+        );
+        let (cache, counts) = ClusterCache::from_files(&[namespaces, pods]).expect("load");
+        assert_eq!(
+            counts,
+            FileCounts {
+                namespaces: 2,
+                pods: 2,
+                ignored: 1
+            }
+        );
+        assert!(cache.is_ready());
+        let prod = cache.namespace("prod").expect("lookup").expect("prod");
+        assert_eq!(
+            prod.labels,
+            vec![(
+                "pod-security.kubernetes.io/enforce".to_owned(),
+                "baseline".to_owned()
+            )]
+        );
+        assert!(cache.namespace("other").expect("lookup").is_none());
+        let names: Vec<String> = cache
+            .pods("prod")
+            .expect("pods")
+            .iter()
+            .map(|pod| pod.name.clone())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(cache.pods("dev").expect("pods").is_empty());
+    }
+
+    #[test]
+    fn file_errors_name_file_and_position() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let broken = write(
+            dir.path(),
+            "broken.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: [unclosed\n",
+        );
+        let err = ClusterCache::from_files(std::slice::from_ref(&broken)).expect_err("broken YAML");
+        assert!(err.contains("broken.yaml:"), "{err}");
+        let missing = dir.path().join("missing.yaml");
+        let err = ClusterCache::from_files(&[missing]).expect_err("missing file");
+        assert!(err.contains("missing.yaml"), "{err}");
+    }
+
+    #[test]
+    fn unsynced_cache_fails_lookups() {
+        let cache = ClusterCache::new();
+        assert!(!cache.is_ready());
+        assert!(cache.namespace("x").is_err());
+        assert!(cache.pods("x").is_err());
+        cache.replace_namespaces(HashMap::new());
+        assert!(cache.namespace("x").expect("synced").is_none());
+        assert!(!cache.is_ready());
+        cache.replace_pods(HashMap::new());
+        assert!(cache.is_ready());
+    }
+}
