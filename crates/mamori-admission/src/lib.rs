@@ -185,10 +185,23 @@ impl Engine {
             Some(catalogue) if creates_or_updates && catalogue_applies(&request) => {
                 catalogue.verdicts(&mut request, &self.evaluator, self.dry_run)
             }
-            _ => catalogue::RuleVerdicts::default(),
+            _ => Ok(catalogue::RuleVerdicts::default()),
         };
-
         let mut response = outcome.response;
+        let verdicts = verdicts.unwrap_or_else(|err| {
+            // An object the catalogue cannot read is not admitted unchecked.
+            if response.allowed() {
+                response.status = Some(Status {
+                    message: "failed to decode object".to_owned(),
+                    reason: "BadRequest",
+                    details: None,
+                    code: 400,
+                });
+                response.annotate("error", format!("failed to decode object: {err}"));
+            }
+            catalogue::RuleVerdicts::default()
+        });
+
         if !verdicts.deny.is_empty() {
             let lines = verdicts.deny.join("\n");
             match &mut response.status {
@@ -255,33 +268,32 @@ impl Engine {
 /// (`ephemeralcontainers`); a pod UPDATE only when significant (§5.5: images or containers changed), as the
 /// rest of a pod spec is immutable.
 fn catalogue_applies(request: &Request) -> bool {
-    let Some(object) = &request.object else {
-        return false;
-    };
     let is_pod = request.group.is_empty() && request.resource == "pods";
-    if !request.subresource.is_empty()
-        && !(is_pod && !ignored_pod_subresource(&request.subresource))
-    {
+    // Pods' evaluated subresources (ephemeralcontainers, resize) carry the whole pod; others are skipped.
+    let evaluated_subresource = is_pod && !ignored_pod_subresource(&request.subresource);
+    if !request.subresource.is_empty() && !evaluated_subresource {
         return false;
     }
     if is_pod && request.operation == "UPDATE" {
-        return request
-            .old_object
-            .as_ref()
-            .is_none_or(|old| is_significant_pod_update(object, old));
+        if let (Ok(Some(object)), Ok(Some(old))) = (request.object.get(), request.old_object.get())
+        {
+            return is_significant_pod_update(object, old);
+        }
     }
     true
 }
 
 impl Catalogue {
+    /// The catalogue's verdicts on the request's object; `Err` when the object cannot be decoded (it is then
+    /// rejected rather than admitted unchecked).
     fn verdicts(
         &self,
         request: &mut Request,
         evaluator: &Evaluator,
         dry_run: bool,
-    ) -> catalogue::RuleVerdicts {
-        let Some(root) = request.object.take() else {
-            return catalogue::RuleVerdicts::default();
+    ) -> Result<catalogue::RuleVerdicts, String> {
+        let Some(root) = request.object.take()? else {
+            return Ok(catalogue::RuleVerdicts::default());
         };
         let mut id = ObjectRef::from_node(&root);
         if id.namespace.is_none() && !request.namespace.is_empty() {
@@ -301,8 +313,8 @@ impl Catalogue {
         };
         let findings = catalogue::findings(&object, &self.options, evaluator);
         let verdicts = catalogue::verdicts(&findings, &self.admission, &request.namespace, dry_run);
-        request.object = Some(object.root);
-        verdicts
+        request.object.put(object.root);
+        Ok(verdicts)
     }
 }
 

@@ -250,8 +250,12 @@ impl Psa<'_> {
                 .annotate("enforce-policy", "privileged:latest".to_owned());
             return outcome;
         }
-        let Some(object) = &request.object else {
-            return bad_request("failed to decode object", Some("request has no object"));
+        let object = match request.object.get() {
+            Ok(Some(object)) => object,
+            Ok(None) => {
+                return bad_request("failed to decode object", Some("request has no object"))
+            }
+            Err(err) => return bad_request("failed to decode object", Some(err)),
         };
         if object
             .get("kind")
@@ -261,11 +265,15 @@ impl Psa<'_> {
             return bad_request("failed to decode pod", None);
         }
         if request.operation == "UPDATE" {
-            let Some(old) = &request.old_object else {
-                return bad_request(
-                    "failed to decode old object",
-                    Some("request has no oldObject"),
-                );
+            let old = match request.old_object.get() {
+                Ok(Some(old)) => old,
+                Ok(None) => {
+                    return bad_request(
+                        "failed to decode old object",
+                        Some("request has no oldObject"),
+                    )
+                }
+                Err(err) => return bad_request("failed to decode old object", Some(err)),
             };
             if !is_significant_pod_update(object, old) {
                 return Outcome::default();
@@ -329,8 +337,14 @@ impl Psa<'_> {
             outcome.response.annotate("error", error);
             outcome
         };
-        let Some(object) = &request.object else {
-            return allow_with_error("failed to decode object: request has no object".to_owned());
+        let object = match request.object.get() {
+            Ok(Some(object)) => object,
+            Ok(None) => {
+                return allow_with_error(
+                    "failed to decode object: request has no object".to_owned(),
+                )
+            }
+            Err(err) => return allow_with_error(format!("failed to decode object: {err}")),
         };
         let Some(template) = pod_template(kind, object) else {
             // A ReplicationController without a template: nothing to evaluate.
@@ -423,8 +437,12 @@ impl Psa<'_> {
         if !request.subresource.is_empty() {
             return Outcome::default();
         }
-        let Some(object) = &request.object else {
-            return bad_request("failed to decode object", Some("request has no object"));
+        let object = match request.object.get() {
+            Ok(Some(object)) => object,
+            Ok(None) => {
+                return bad_request("failed to decode object", Some("request has no object"))
+            }
+            Err(err) => return bad_request("failed to decode object", Some(err)),
         };
         let Some(metadata) = object.get("metadata") else {
             return bad_request("failed to decode namespace", None);
@@ -458,11 +476,15 @@ impl Psa<'_> {
                 outcome
             }
             "UPDATE" => {
-                let Some(old) = &request.old_object else {
-                    return bad_request(
-                        "failed to decode old object",
-                        Some("request has no oldObject"),
-                    );
+                let old = match request.old_object.get() {
+                    Ok(Some(old)) => old,
+                    Ok(None) => {
+                        return bad_request(
+                            "failed to decode old object",
+                            Some("request has no oldObject"),
+                        )
+                    }
+                    Err(err) => return bad_request("failed to decode old object", Some(err)),
                 };
                 let old_labels = old.get("metadata").map(labels_of).unwrap_or_default();
                 let (old_policy, old_errors) =

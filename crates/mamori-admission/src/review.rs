@@ -5,6 +5,7 @@ use mamori_model::Node;
 use mamori_yaml::JsonNode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::cell::OnceCell;
 
 /// Only the envelope: the request stays raw so it can be echoed back byte for byte.
 #[derive(Deserialize)]
@@ -33,7 +34,7 @@ struct UserInfo {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RequestWire {
+struct RequestWire<'a> {
     #[serde(default)]
     uid: Option<String>,
     #[serde(default)]
@@ -48,10 +49,53 @@ struct RequestWire {
     operation: Option<String>,
     #[serde(default)]
     user_info: UserInfo,
-    #[serde(default)]
-    object: Option<JsonNode>,
-    #[serde(default)]
-    old_object: Option<JsonNode>,
+    #[serde(borrow, default)]
+    object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    old_object: Option<&'a RawValue>,
+}
+
+/// An object of the request, decoded into a [`Node`] only when a decision needs it: requests PSA exempts or
+/// finds fully privileged, and a workload UPDATE's `oldObject`, are never decoded.
+pub(crate) struct LazyObject<'a> {
+    raw: Option<&'a RawValue>,
+    node: OnceCell<Result<Option<Node>, String>>,
+}
+
+impl<'a> LazyObject<'a> {
+    fn new(raw: Option<&'a RawValue>) -> LazyObject<'a> {
+        LazyObject {
+            raw,
+            node: OnceCell::new(),
+        }
+    }
+
+    fn decode(&self) -> Result<Option<Node>, String> {
+        let Some(raw) = self.raw else {
+            return Ok(None);
+        };
+        serde_json::from_str::<JsonNode>(raw.get())
+            .map(|node| Some(node.0).filter(|n| !n.is_null()))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The object (`Ok(None)` when absent or null), or why it could not be decoded.
+    pub(crate) fn get(&self) -> Result<Option<&Node>, &str> {
+        match self.node.get_or_init(|| self.decode()) {
+            Ok(node) => Ok(node.as_ref()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Moves the decoded object out (decoding it first); [`LazyObject::put`] gives it back.
+    pub(crate) fn take(&mut self) -> Result<Option<Node>, String> {
+        let _ = self.get();
+        self.node.take().unwrap_or(Ok(None))
+    }
+
+    pub(crate) fn put(&mut self, node: Node) {
+        self.node = OnceCell::from(Ok(Some(node)));
+    }
 }
 
 /// A decoded admission request.
@@ -65,8 +109,8 @@ pub(crate) struct Request<'a> {
     pub namespace: String,
     pub operation: String,
     pub username: String,
-    pub object: Option<Node>,
-    pub old_object: Option<Node>,
+    pub object: LazyObject<'a>,
+    pub old_object: LazyObject<'a>,
 }
 
 /// Decodes the body. `Err` = HTTP 400: not JSON, not an `admission.k8s.io/v1` AdmissionReview, no request or
@@ -84,7 +128,7 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
     let raw = envelope
         .request
         .ok_or_else(|| "AdmissionReview has no request".to_owned())?;
-    let wire: RequestWire = serde_json::from_str(raw.get())
+    let wire: RequestWire<'_> = serde_json::from_str(raw.get())
         .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
     let uid = wire
         .uid
@@ -100,8 +144,8 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
         namespace: wire.namespace.unwrap_or_default(),
         operation: wire.operation.unwrap_or_default(),
         username: wire.user_info.username,
-        object: wire.object.map(|n| n.0).filter(|n| !n.is_null()),
-        old_object: wire.old_object.map(|n| n.0).filter(|n| !n.is_null()),
+        object: LazyObject::new(wire.object),
+        old_object: LazyObject::new(wire.old_object),
     })
 }
 

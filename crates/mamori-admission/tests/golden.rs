@@ -125,7 +125,7 @@ fn check(file: &Path, level: &str, version: &str) -> bool {
         go_quote(&policy),
         record.detail
     );
-    assert_eq!(warnings(&warn_body), [would.clone()]);
+    assert_eq!(warnings(&warn_body), std::slice::from_ref(&would));
     assert_eq!(
         annotation(&warn_body, "audit-violations"),
         Some(would.as_str())

@@ -150,7 +150,7 @@ fn every_object_rule_fail_example_gives_the_same_rule_ids() {
         let options = scan_options(&config);
         let engine = engine_for(&config);
         let mut fired_own_rule = false;
-        let mut load = |text: &str| {
+        let load = |text: &str| {
             let file: Arc<str> = Arc::from(rule.meta.id);
             let raw = mamori_load::RawDocument {
                 file,

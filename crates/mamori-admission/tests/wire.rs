@@ -20,12 +20,47 @@ fn bodies_that_are_not_an_admission_review_v1_are_rejected() {
         (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, "has no request"),
         (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}}"#, "has no uid"),
         (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":""}}"#, "has no uid"),
-        (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{"a":1,"a":2}}}"#, "invalid AdmissionReview request"),
         (br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":7}}"#, "invalid AdmissionReview request"),
     ] {
         let err = engine.review(body, &state).expect_err("rejected");
         assert!(err.message.contains(needle), "{:?}: {}", String::from_utf8_lossy(body), err.message);
     }
+}
+
+#[test]
+fn objects_that_do_not_decode_are_never_admitted_unchecked() {
+    // Duplicate keys: valid JSON syntax, but not an object the engine can read.
+    let body = |resource: &str, object: &str| {
+        format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u","operation":"CREATE","namespace":"team","resource":{{"group":"","version":"v1","resource":"{resource}"}},"object":{object}}}}}"#
+        )
+    };
+    let pod = r#"{"kind":"Pod","metadata":{"name":"a"},"metadata":{"name":"b"}}"#;
+    let state = TestState::with_namespace(
+        "team",
+        &[("pod-security.kubernetes.io/enforce", "restricted")],
+    );
+    let reviewed = engine(PodSecurityConfiguration::default())
+        .review(body("pods", pod).as_bytes(), &state)
+        .expect("reviewed");
+    assert!(!reviewed.allowed);
+    let response: Value = serde_json::from_slice(&reviewed.body).expect("json");
+    assert_eq!(response["response"]["status"]["reason"], "BadRequest");
+    assert!(
+        annotation(&response, "error").is_some_and(|e| e.contains("duplicate")),
+        "{response}"
+    );
+    // With the catalogue on, any resource that does not decode is rejected too.
+    let with_catalogue = engine_with_config("", false);
+    let reviewed = with_catalogue
+        .review(body("configmaps", r#"{"a":1,"a":2}"#).as_bytes(), &state)
+        .expect("reviewed");
+    assert!(!reviewed.allowed);
+    // Without anything to decide (no catalogue, not a PSA resource), nothing is decoded and it is admitted.
+    let reviewed = engine(PodSecurityConfiguration::default())
+        .review(body("configmaps", r#"{"a":1,"a":2}"#).as_bytes(), &state)
+        .expect("reviewed");
+    assert!(reviewed.allowed);
 }
 
 #[test]

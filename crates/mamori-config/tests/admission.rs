@@ -15,7 +15,10 @@ fn default_is_warn_without_dry_run() {
     let config = parse("", "m".into()).expect("valid");
     assert_eq!(config.admission.default_mode, AdmissionMode::Warn);
     assert!(!config.admission.dry_run);
-    assert_eq!(config.admission.mode_for("image.latest-tag", "team"), AdmissionMode::Warn);
+    assert_eq!(
+        config.admission.mode_for("image.latest-tag", "team"),
+        AdmissionMode::Warn
+    );
 }
 
 #[test]
@@ -29,14 +32,29 @@ fn modes_resolve_namespace_entry_then_global_rules_then_default() {
     assert!(a.dry_run);
     assert_eq!(a.mode_for("image.latest-tag", ""), AdmissionMode::Warn);
     assert_eq!(a.mode_for("image.digest-missing", ""), AdmissionMode::Deny);
-    assert_eq!(a.mode_for("workload.cpu-limit-missing", ""), AdmissionMode::Audit);
+    assert_eq!(
+        a.mode_for("workload.cpu-limit-missing", ""),
+        AdmissionMode::Audit
+    );
     // dev-*: its defaultMode wins over the global rules.
-    assert_eq!(a.mode_for("image.digest-missing", "dev-1"), AdmissionMode::Audit);
+    assert_eq!(
+        a.mode_for("image.digest-missing", "dev-1"),
+        AdmissionMode::Audit
+    );
     // prod: its rules first, then the global settings; the later "*" entry is not consulted.
-    assert_eq!(a.mode_for("workload.cpu-limit-missing", "prod-eu"), AdmissionMode::Deny);
-    assert_eq!(a.mode_for("image.digest-missing", "prod"), AdmissionMode::Deny);
+    assert_eq!(
+        a.mode_for("workload.cpu-limit-missing", "prod-eu"),
+        AdmissionMode::Deny
+    );
+    assert_eq!(
+        a.mode_for("image.digest-missing", "prod"),
+        AdmissionMode::Deny
+    );
     // Other namespaces match "*".
-    assert_eq!(a.mode_for("image.digest-missing", "team"), AdmissionMode::Audit);
+    assert_eq!(
+        a.mode_for("image.digest-missing", "team"),
+        AdmissionMode::Audit
+    );
     assert_eq!(a.mode_for("image.latest-tag", "team"), AdmissionMode::Warn);
 }
 

@@ -150,7 +150,6 @@ impl Req {
     ) -> Req {
         let mut req = Req::create_pod(namespace, object);
         req.group = group;
-        req.version = if group.is_empty() { "v1" } else { "v1" };
         req.resource = resource;
         req.kind = kind;
         req
