@@ -390,14 +390,23 @@ async fn watch_pods(api: Api<Pod>, cache: Arc<ClusterCache>) {
     }
 }
 
-/// A watched object as the document tree the engine reads, without `managedFields` and `status` (never read by
-/// Pod Security or the rules at admission; dropping them keeps the cache lean).
+/// The annotation `kubectl apply` stores a copy of the whole object in; never read by Pod Security.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// A watched object as the document tree the engine reads, without `status`, `managedFields` and kubectl's
+/// last-applied copy (none is read by Pod Security; the latter two can be larger than the object itself).
 fn lean_node<T: serde::Serialize>(object: &T) -> Option<Node> {
     let mut value = serde_json::to_value(object).ok()?;
     if let Some(map) = value.as_object_mut() {
         map.remove("status");
         if let Some(metadata) = map.get_mut("metadata").and_then(|m| m.as_object_mut()) {
             metadata.remove("managedFields");
+            if let Some(annotations) = metadata
+                .get_mut("annotations")
+                .and_then(|a| a.as_object_mut())
+            {
+                annotations.remove(LAST_APPLIED);
+            }
         }
     }
     Some(mamori_yaml::node_from_json_value(&value))

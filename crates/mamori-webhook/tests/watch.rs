@@ -38,7 +38,9 @@ fn namespace(name: &str, enforce: Option<&str>) -> Value {
 fn pod(name: &str, namespace: &str, controller: Option<&str>) -> Value {
     let mut object = json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace, "resourceVersion": "10", "uid": format!("uid-{name}"),
-                     "managedFields": [{"manager": "kubectl", "operation": "Update"}]},
+                     "managedFields": [{"manager": "kubectl", "operation": "Update"}],
+                     "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"v1\"}",
+                                     "container.apparmor.security.beta.kubernetes.io/app": "runtime/default"}},
         "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:1"}]},
         "status": {"phase": "Running"}});
     if let Some(uid) = controller {
@@ -210,6 +212,22 @@ async fn watch_fills_the_cache_and_follows_events() {
     let root = &pods[0].object.root;
     assert!(root.path(&["status"]).is_none());
     assert!(root.path(&["metadata", "managedFields"]).is_none());
+    assert!(root
+        .path(&[
+            "metadata",
+            "annotations",
+            "kubectl.kubernetes.io/last-applied-configuration"
+        ])
+        .is_none());
+    assert!(
+        root.path(&[
+            "metadata",
+            "annotations",
+            "container.apparmor.security.beta.kubernetes.io/app"
+        ])
+        .is_some(),
+        "annotations Pod Security reads are kept"
+    );
     assert!(root.path(&["spec", "containers"]).is_some());
 
     // Events after the sync.
