@@ -984,3 +984,43 @@ async fn http2_over_alpn() {
         assert!(!allowed(&reply));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_limit_holds_further_clients_back() {
+    let harness = start(Setup {
+        limits: ServerLimits {
+            max_connections: 2,
+            ..ServerLimits::default()
+        },
+        ..Setup::default()
+    })
+    .await;
+    let first = support::connect(harness.addr(), &harness.client)
+        .await
+        .expect("first");
+    let _second = support::connect(harness.addr(), &harness.client)
+        .await
+        .expect("second");
+    // The third waits in the listen backlog: no handshake while both slots are taken.
+    let third = tokio::spawn({
+        let addr = harness.addr();
+        let client = Arc::clone(&harness.client);
+        async move { support::connect(addr, &client).await }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !third.is_finished(),
+        "a third connection was served beyond the limit"
+    );
+    drop(first);
+    let mut third = tokio::time::timeout(Duration::from_secs(5), third)
+        .await
+        .expect("served once a slot frees")
+        .expect("task")
+        .expect("handshake");
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    assert_eq!(read_response(&mut third).await.0, 200);
+}
