@@ -142,8 +142,19 @@ async fn fetch_all(opts: &ClusterOptions, kinds: &[KindSpec], sink: &mut dyn FnM
             });
         }
     });
+    // A connection or credential failure in the middle of the fetch hits every kind still being read; say it once.
+    let mut said: Vec<ClusterError> = Vec::new();
     for mut rx in receivers {
         while let Some(item) = rx.recv().await {
+            if let FetchItem::Error(
+                error @ (ClusterError::Unreachable { .. } | ClusterError::Unauthorized { .. }),
+            ) = &item
+            {
+                if said.contains(error) {
+                    continue;
+                }
+                said.push(error.clone());
+            }
             sink(item);
         }
     }

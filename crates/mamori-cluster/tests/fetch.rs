@@ -488,3 +488,35 @@ fn streaming_delivers_pages_in_kind_order_with_small_concurrency() {
         .collect();
     assert_eq!(limits, vec![Some("2".to_owned()); 3]);
 }
+
+#[test]
+fn credentials_rejected_mid_fetch_are_reported_once() {
+    // The probe passes, then the token stops working (expired during a long fetch): every later LIST gets 401.
+    let routes = shop_with(vec![
+        Route::new(PODS, None, 401, &fixture("status-401.json")),
+        Route::new(
+            "/apis/apps/v1/deployments",
+            None,
+            401,
+            &fixture("status-401.json"),
+        ),
+        Route::new(
+            "/apis/batch/v1/jobs",
+            None,
+            401,
+            &fixture("status-401.json"),
+        ),
+    ]);
+    let api = FakeApi::start(TOKEN, routes);
+    let fetched = fetch_from(&api, TOKEN, None);
+    assert!(
+        matches!(
+            fetched.errors.as_slice(),
+            [ClusterError::Unauthorized { .. }]
+        ),
+        "{:?}",
+        fetched.errors
+    );
+    assert!(names_of(&fetched, "Pod").is_empty());
+    assert!(!names_of(&fetched, "Namespace").is_empty());
+}
