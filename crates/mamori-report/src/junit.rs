@@ -324,11 +324,16 @@ fn write_testcases<W: Write + ?Sized>(
         }
         write!(
             out,
-            "    <testcase classname=\"mamori.{}\" name=\"{}\" file=\"{}\" line=\"{line}\" time=\"0\"",
+            "    <testcase classname=\"mamori.{}\" name=\"{}\" file=\"{}\"",
             attr(family),
             attr(&name),
             attr(file)
         )?;
+        // Objects from a live cluster have no line; the attribute is left out rather than set to 0.
+        if *line > 0 {
+            write!(out, " line=\"{line}\"")?;
+        }
+        out.write_all(b" time=\"0\"")?;
         if counts.total() == 0 {
             out.write_all(b"/>\n")?;
             continue;

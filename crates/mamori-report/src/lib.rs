@@ -43,11 +43,16 @@ pub struct Diagnostic {
 
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.pos.line, self.pos.col, self.message
-        )
+        // Errors about a live cluster have no line: the source alone names where.
+        if self.pos.is_known() {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.pos.line, self.pos.col, self.message
+            )
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
     }
 }
 
@@ -271,5 +276,28 @@ pub(crate) mod test_support {
                 references: &[],
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod diagnostic_tests {
+    use super::Diagnostic;
+    use mamori_model::Pos;
+    use std::sync::Arc;
+
+    #[test]
+    fn diagnostics_show_a_position_only_when_known() {
+        let file = Diagnostic {
+            file: Arc::from("a.yaml"),
+            pos: Pos::new(3, 4),
+            message: "bad".into(),
+        };
+        assert_eq!(file.to_string(), "a.yaml:3:4: bad");
+        let cluster = Diagnostic {
+            file: Arc::from("cluster:prod"),
+            pos: Pos::UNKNOWN,
+            message: "cannot list secrets".into(),
+        };
+        assert_eq!(cluster.to_string(), "cluster:prod: cannot list secrets");
     }
 }

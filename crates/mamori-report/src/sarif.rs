@@ -159,7 +159,9 @@ struct Location {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
-    region: Region,
+    /// Absent for objects that have no line (read from a live cluster): the logical location names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
 }
 
 #[derive(Serialize)]
@@ -502,11 +504,11 @@ fn notification(d: &Diagnostic, options: SarifOptions<'_>) -> Notification {
 fn physical_location(file: &str, pos: Pos, options: SarifOptions<'_>) -> PhysicalLocation {
     PhysicalLocation {
         artifact_location: artifact_location(file, options.source_root),
-        // SARIF regions are 1-based; unknown positions point at the start of the file.
-        region: Region {
-            start_line: pos.line.max(1),
+        // SARIF regions are 1-based; a known line with an unknown column points at the line's start.
+        region: pos.is_known().then(|| Region {
+            start_line: pos.line,
             start_column: pos.col.max(1),
-        },
+        }),
     }
 }
 
@@ -772,10 +774,10 @@ mod tests {
             third["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "file:///elsewhere/x%20y.yaml"
         );
-        assert_eq!(
-            third["locations"][0]["physicalLocation"]["region"]["startLine"],
-            1
-        );
+        // Its position is unknown (0:0): no region rather than a made-up line 1.
+        assert!(third["locations"][0]["physicalLocation"]
+            .get("region")
+            .is_none());
         let invocation = &run["invocations"][0];
         assert_eq!(invocation["executionSuccessful"], false);
         assert_eq!(

@@ -242,12 +242,17 @@ fn summary_text(counts: &SeverityCounts, objects: u64, files: u64, errors: u64) 
         .iter()
         .map(|s| format!("{s} {}", counts.get(*s)))
         .collect();
+    // A live-cluster scan reads no files: its summary names objects only.
+    let from_files = if files > 0 {
+        format!(" from {}", plural(files, "file", "files"))
+    } else {
+        String::new()
+    };
     format!(
-        "Summary: {} ({}) in {} from {}, {}",
+        "Summary: {} ({}) in {}{from_files}, {}",
         plural(counts.total(), "finding", "findings"),
         by_severity.join(", "),
         plural(objects, "object", "objects"),
-        plural(files, "file", "files"),
         plural(errors, "error", "errors"),
     )
 }

@@ -286,12 +286,21 @@ fn run_with(args: &ScanArgs, rendering: Rendering) -> Result<Outcome, String> {
         notes.push(note);
     }
     write_result.map_err(options::write_error)?;
-    let files_scanned = files.len() as u64;
+    // A live cluster is not files: its objects are counted, and the summary names no files.
+    let files_scanned = if args.cluster.cluster {
+        0
+    } else {
+        files.len() as u64
+    };
 
     let finished = match sink {
-        Sink::Table(table) => {
-            table.finish(&errors, &notes, objects_scanned, files_scanned, &mut *writer)
-        }
+        Sink::Table(table) => table.finish(
+            &errors,
+            &notes,
+            objects_scanned,
+            files_scanned,
+            &mut *writer,
+        ),
         Sink::Json(json) => {
             json.finish_with_rules(&errors, &notes, objects_scanned, files_scanned, &rules)
         }
