@@ -47,11 +47,16 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.pos.line, self.pos.col, self.message
-        )
+        // Errors about a whole file (cannot read it) or a live cluster have no position.
+        if self.pos.is_known() {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.pos.line, self.pos.col, self.message
+            )
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
     }
 }
 
@@ -67,7 +72,11 @@ pub struct Note {
 
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.pos.line, self.message)
+        if self.pos.is_known() {
+            write!(f, "{}:{}: {}", self.file, self.pos.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
     }
 }
 

@@ -205,10 +205,7 @@ fn missing_path_is_named() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        messages,
-        ["/nonexistent/x.yaml:0:0: no such file or directory"]
-    );
+    assert_eq!(messages, ["/nonexistent/x.yaml: no such file or directory"]);
 }
 
 #[test]
