@@ -121,45 +121,9 @@ where
         }
         drop(credit_tx);
         if opts.rules.catalogue {
-            end_of_scan(&inventory, opts, sink);
+            crate::pipeline::end_of_scan(&inventory, opts, sink);
         }
     });
-}
-
-/// The inventory rules over the kept objects, policy applied per finding with the exemption annotation of the
-/// object it is about (as the file pipeline does at its end).
-fn end_of_scan(inventory: &Inventory, opts: &ScanOptions, sink: &mut dyn FnMut(ScanItem)) {
-    let policy = &*opts.rules.policy;
-    let mut raw = Vec::new();
-    mamori_rules::run_inventory_rules(
-        inventory,
-        &policy.config().settings,
-        &|rule| policy.rule_enabled(rule.meta.id),
-        &mut raw,
-    );
-    let mut findings = Vec::with_capacity(raw.len());
-    let mut suppressed = Vec::new();
-    for finding in raw {
-        let exemption = inventory
-            .of_kind(&finding.object.kind)
-            .iter()
-            .find(|object| {
-                object.source.doc_index == finding.location.doc_index
-                    && object.source.file == finding.location.file
-                    && object.id == finding.object
-            })
-            .and_then(mamori_config::exemption)
-            .and_then(Result::ok);
-        let mut one = vec![finding];
-        policy.apply(&mut one, exemption.as_ref(), &mut suppressed);
-        findings.append(&mut one);
-    }
-    if !findings.is_empty() {
-        sink(ScanItem::Findings(findings));
-    }
-    if !suppressed.is_empty() {
-        sink(ScanItem::Suppressed(suppressed));
-    }
 }
 
 fn next_batch(batch_rx: &Mutex<Receiver<(u64, Vec<K8sObject>)>>) -> Option<(u64, Vec<K8sObject>)> {

@@ -186,7 +186,11 @@ pub fn scan_with(
 
 /// Runs the inventory rules over the kept objects and delivers their findings (policy applied, each finding
 /// checked against the exemption annotation of the object it is about).
-fn end_of_scan(inventory: &Inventory, opts: &ScanOptions, sink: &mut dyn FnMut(ScanItem)) {
+pub(crate) fn end_of_scan(
+    inventory: &Inventory,
+    opts: &ScanOptions,
+    sink: &mut dyn FnMut(ScanItem),
+) {
     let policy = &*opts.rules.policy;
     let mut raw = Vec::new();
     mamori_rules::run_inventory_rules(
