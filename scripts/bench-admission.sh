@@ -62,8 +62,8 @@ run() { # body, mode label, connections, loadgen mode args...
   cpu=$(awk -v d="$((after - before))" -v t="$TICKS" -v s="$(awk -v a="$DURATION" -v b="$WARMUP" 'BEGIN{print a+b}')" \
     'BEGIN{printf "%.0f%%", 100 * d / t / s}')
   echo "$json" | jq -c --arg body "$body" --arg cpu "$cpu" '. + {body: $body, server_cpu: $cpu}' >>"$OUT/results.jsonl"
-  echo "$json" | jq -r --arg body "$body" --arg label "$label" --arg cpu "$cpu" \
-    '"| \($body) | \($label) | \(.connections) | \(.achieved_rate) | \(.latency_us.p50) | \(.latency_us.p90) | \(.latency_us.p99) | \(.latency_us.p99_9) | \(.latency_us.max) | \(.errors) | \(.non_2xx) | \(.unsent) | \($cpu) |"'
+  echo "$json" | jq -r --arg body "$body" --arg run_mode "$label" --arg cpu "$cpu" \
+    '"| \($body) | \($run_mode) | \(.connections) | \(.achieved_rate) | \(.latency_us.p50) | \(.latency_us.p90) | \(.latency_us.p99) | \(.latency_us.p99_9) | \(.latency_us.max) | \(.errors) | \(.non_2xx) | \(.unsent) | \($cpu) |"'
 }
 
 for body in $BODIES; do
