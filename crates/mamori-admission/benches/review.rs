@@ -132,6 +132,27 @@ fn engine(catalogue: bool) -> Engine {
     .expect("engine")
 }
 
+/// CPU time this thread has run, from /proc/thread-self/schedstat (ns); None off Linux.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU nanoseconds per review over `iterations` (immune to other processes sharing the cores, unlike the wall
+/// clock criterion reports).
+fn cpu_ns_per_review(
+    engine: &Engine,
+    body: &[u8],
+    state: &dyn ClusterState,
+    iterations: u32,
+) -> Option<u64> {
+    let start = thread_cpu_ns()?;
+    for _ in 0..iterations {
+        black_box(engine.review(black_box(body), state).expect("reviewed"));
+    }
+    Some((thread_cpu_ns()? - start) / u64::from(iterations))
+}
+
 fn bench(c: &mut Criterion) {
     let state = Namespaces(vec![NamespaceInfo {
         name: "shop".to_owned(),
@@ -156,6 +177,17 @@ fn bench(c: &mut Criterion) {
     // The floor: decoding the same bytes into a serde_json::Value and into mamori's Node tree.
     let mut decode = c.benchmark_group("decode");
     let (_, pod_body) = &bodies[1];
+    if let Some(start) = thread_cpu_ns() {
+        for _ in 0..3000 {
+            black_box(serde_json::from_slice::<Value>(black_box(pod_body)).expect("json"));
+        }
+        if let Some(end) = thread_cpu_ns() {
+            eprintln!(
+                "cpu time decode/serde_json-value: {} ns/decode",
+                (end - start) / 3000
+            );
+        }
+    }
     decode.bench_function("serde_json-value", |b| {
         b.iter(|| serde_json::from_slice::<Value>(black_box(pod_body)).expect("json"))
     });
@@ -173,6 +205,9 @@ fn bench(c: &mut Criterion) {
             // Sanity: the verdicts the benchmark measures.
             let reviewed = engine.review(body, &state).expect("reviewed");
             assert_eq!(reviewed.allowed, *name != "pod-violating", "{name}");
+            if let Some(ns) = cpu_ns_per_review(&engine, body, &state, 3000) {
+                eprintln!("cpu time review/{label}/{name}: {ns} ns/review");
+            }
             group.throughput(Throughput::Bytes(body.len() as u64));
             group.bench_function(*name, |b| {
                 b.iter(|| engine.review(black_box(body), &state).expect("reviewed"))
