@@ -130,3 +130,72 @@ fn parse_version(
 pub(crate) fn has_label(labels: &[(String, String)], level_key: &str, version_key: &str) -> bool {
     label_in(labels, level_key).is_some() || label_in(labels, version_key).is_some()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mamori_pss::LevelVersion;
+
+    fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn lv(level: Level, version: Version) -> LevelVersion {
+        LevelVersion::new(level, version)
+    }
+
+    #[test]
+    fn warn_follows_a_stricter_valid_enforce_label_only() {
+        let defaults = ModePolicies::default();
+        let (p, errors) = policy_to_evaluate(
+            &labels(&[(ENFORCE_LEVEL, "baseline"), (ENFORCE_VERSION, "v1.22")]),
+            &defaults,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(p.warn, lv(Level::Baseline, Version::v1(22)));
+        // Audit is never defaulted.
+        assert_eq!(p.audit, lv(Level::Privileged, Version::LATEST));
+        // A warn-version label keeps its version.
+        let (p, _) = policy_to_evaluate(
+            &labels(&[(ENFORCE_LEVEL, "restricted"), (WARN_VERSION, "v1.3")]),
+            &defaults,
+        );
+        assert_eq!(p.warn, lv(Level::Restricted, Version::v1(3)));
+        // An explicit warn label (even invalid → privileged) stops the defaulting.
+        let (p, errors) = policy_to_evaluate(
+            &labels(&[(ENFORCE_LEVEL, "restricted"), (WARN_LEVEL, "loud")]),
+            &defaults,
+        );
+        assert_eq!(p.warn.level, Level::Privileged);
+        assert_eq!(errors.len(), 1);
+        // An invalid enforce label fails closed and does not default warn.
+        let (p, errors) = policy_to_evaluate(&labels(&[(ENFORCE_LEVEL, "")]), &defaults);
+        assert_eq!(p.enforce.level, Level::Restricted);
+        assert_eq!(p.warn.level, Level::Privileged);
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn aggregate_drops_duplicates_and_brackets_several() {
+        let error = |key: &'static str| LabelError {
+            key,
+            value: "x".to_owned(),
+            detail: "bad".to_owned(),
+        };
+        assert_eq!(
+            aggregate(&[error(AUDIT_LEVEL)]),
+            "metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: \"x\": bad"
+        );
+        assert_eq!(
+            aggregate(&[error(AUDIT_LEVEL), error(AUDIT_LEVEL)]),
+            "metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: \"x\": bad"
+        );
+        assert_eq!(
+            aggregate(&[error(AUDIT_LEVEL), error(WARN_LEVEL)]),
+            "[metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: \"x\": bad, metadata.labels[pod-security.kubernetes.io/warn]: Invalid value: \"x\": bad]"
+        );
+    }
+}

@@ -107,3 +107,57 @@ impl PodInfo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(json: &str) -> Node {
+        match mamori_yaml::parse_json(json.as_bytes(), &mamori_yaml::Limits::default()) {
+            Ok(node) => node,
+            Err(err) => panic!("test JSON: {}", err.message),
+        }
+    }
+
+    #[test]
+    fn namespace_info_keeps_string_labels() {
+        let info = NamespaceInfo::from_node(&node(
+            r#"{"kind":"Namespace","metadata":{"name":"team","labels":{"a":"1","pod-security.kubernetes.io/enforce":"baseline","n":3}}}"#,
+        ));
+        let info = info.as_ref();
+        assert_eq!(info.map(|i| i.name.as_str()), Some("team"));
+        assert_eq!(
+            info.and_then(|i| i.label("pod-security.kubernetes.io/enforce")),
+            Some("baseline")
+        );
+        assert_eq!(info.map(|i| i.labels.len()), Some(2));
+        assert_eq!(NamespaceInfo::from_node(&node(r#"{"metadata":{}}"#)), None);
+    }
+
+    #[test]
+    fn pod_info_reads_the_controller_and_runtime_class() {
+        let pod = PodInfo::from_node(node(
+            r#"{"kind":"Pod","metadata":{"name":"web-1","namespace":"team","ownerReferences":[
+                {"kind":"Node","uid":"not-a-controller"},
+                {"kind":"ReplicaSet","uid":"rs-uid","controller":true}]},
+               "spec":{"runtimeClassName":"kata","containers":[]}}"#,
+        ));
+        let pod = pod.as_ref();
+        assert_eq!(pod.map(|p| p.name.as_str()), Some("web-1"));
+        assert_eq!(
+            pod.and_then(|p| p.controller_uid.as_deref()),
+            Some("rs-uid")
+        );
+        assert_eq!(pod.and_then(|p| p.runtime_class.as_deref()), Some("kata"));
+        assert_eq!(
+            pod.and_then(|p| p.object.id.namespace.as_deref()),
+            Some("team")
+        );
+        let bare = PodInfo::from_node(node(
+            r#"{"metadata":{"name":"solo","ownerReferences":[{"uid":"x","controller":false}]},"spec":{"runtimeClassName":""}}"#,
+        ));
+        assert_eq!(bare.as_ref().and_then(|p| p.controller_uid.clone()), None);
+        assert_eq!(bare.as_ref().and_then(|p| p.runtime_class.clone()), None);
+        assert!(PodInfo::from_node(node(r#"{"metadata":{}}"#)).is_none());
+    }
+}
