@@ -9,13 +9,14 @@ use crate::model::{
     RoleKind, Subject, TokenSecret,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A role with its effective rules (for an aggregated ClusterRole: the union the aggregation controller
 /// converges to, not the declared rules).
 #[derive(Debug, Clone)]
 pub struct EffectiveRole {
     pub role: Role,
-    pub rules: Vec<PolicyRule>,
+    pub rules: Vec<Arc<PolicyRule>>,
     /// Names of the ClusterRoles its aggregation rule selects (their rules are themselves effective rules, so
     /// aggregation is transitive).
     pub aggregated_from: Vec<String>,
@@ -55,14 +56,16 @@ pub struct DanglingBinding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhoCanEntry {
     pub subject: Subject,
-    pub grants: Vec<Grant>,
+    pub grants: Vec<Arc<Grant>>,
 }
 
 /// One rule a subject holds, with the grant it comes from.
 #[derive(Debug, Clone)]
 pub struct PermissionEntry {
-    pub rule: PolicyRule,
-    pub grant: Grant,
+    /// Shared with the role (cloning permissions is cheap).
+    pub rule: Arc<PolicyRule>,
+    /// Shared by every entry of the same binding subject.
+    pub grant: Arc<Grant>,
     /// Granted by a ClusterRoleBinding (only those grant non-resource URLs).
     pub cluster_wide: bool,
 }
@@ -103,30 +106,30 @@ impl Permissions {
     }
 
     /// The grants whose rules allow the request (deduplicated, in order).
-    pub fn grants_for(&self, request: &Request) -> Vec<&Grant> {
+    pub fn grants_for(&self, request: &Request) -> Vec<Arc<Grant>> {
         let mut seen = HashSet::new();
         self.entries
             .iter()
             .filter(|e| e.allows(request))
-            .map(|e| &e.grant)
-            .filter(|g| seen.insert(*g))
+            .filter(|e| seen.insert(Arc::as_ptr(&e.grant)))
+            .map(|e| Arc::clone(&e.grant))
             .collect()
     }
 
     /// The grants whose rules allow the request for at least one object name (resourceNames ignored): what a
     /// name-restricted rule still grants for the names it lists.
-    pub fn grants_any_name(&self, request: &ResourceRequest) -> Vec<&Grant> {
+    pub fn grants_any_name(&self, request: &ResourceRequest) -> Vec<Arc<Grant>> {
         let combined = request.combined_resource();
         let mut seen = HashSet::new();
         self.entries
             .iter()
             .filter(|e| {
-                verb_matches(&e.rule, &request.verb)
+                resource_matches(&e.rule, &combined, &request.subresource)
+                    && verb_matches(&e.rule, &request.verb)
                     && api_group_matches(&e.rule, &request.api_group)
-                    && resource_matches(&e.rule, &combined, &request.subresource)
             })
-            .map(|e| &e.grant)
-            .filter(|g| seen.insert(*g))
+            .filter(|e| seen.insert(Arc::as_ptr(&e.grant)))
+            .map(|e| Arc::clone(&e.grant))
             .collect()
     }
 
@@ -198,6 +201,8 @@ pub struct Analyzer {
     role_ids: HashMap<RoleKey, usize>,
     bindings: Vec<Binding>,
     binding_roles: Vec<Option<usize>>,
+    /// The grant of each (binding, subject entry), built once (None: no role or a subject matching nobody).
+    binding_grants: Vec<Vec<Option<Arc<Grant>>>>,
     dangling: Vec<DanglingBinding>,
     /// (verb, apiGroup, resource) as written in rules (wildcards literal) → rules.
     resource_index: HashMap<(String, String, String), Vec<RuleRef>>,
@@ -296,6 +301,26 @@ impl Analyzer {
                 universe.insert(subject.clone());
             }
         }
+        let binding_grants = bindings
+            .iter()
+            .zip(&binding_roles)
+            .map(|(binding, role)| {
+                binding
+                    .subjects
+                    .iter()
+                    .map(|s| {
+                        let role = roles.get((*role)?)?;
+                        Some(Arc::new(Grant {
+                            binding: binding.origin.clone(),
+                            role: binding.role.clone(),
+                            role_origin: role.role.origin.clone(),
+                            matched: s.subject.clone()?,
+                            bootstrap: binding.bootstrap,
+                        }))
+                    })
+                    .collect()
+            })
+            .collect();
         let mut sa_map = BTreeMap::new();
         for (ns, name, origin) in service_accounts {
             universe.insert(Subject::ServiceAccount {
@@ -328,6 +353,7 @@ impl Analyzer {
             role_ids,
             bindings,
             binding_roles,
+            binding_grants,
             dangling,
             resource_index,
             url_index,
@@ -374,16 +400,8 @@ impl Analyzer {
         self.bindings.len()
     }
 
-    fn grant(&self, binding: usize, role: usize, matched: &Subject) -> Option<Grant> {
-        let b = self.bindings.get(binding)?;
-        let r = self.roles.get(role)?;
-        Some(Grant {
-            binding: b.origin.clone(),
-            role: b.role.clone(),
-            role_origin: r.role.origin.clone(),
-            matched: matched.clone(),
-            bootstrap: b.bootstrap,
-        })
+    fn grant(&self, binding: usize, subject: usize) -> Option<&Arc<Grant>> {
+        self.binding_grants.get(binding)?.get(subject)?.as_ref()
     }
 
     /// The roles (indexes) with a rule allowing the request, found through the verb × group × resource index.
@@ -434,7 +452,7 @@ impl Analyzer {
     /// `system:serviceaccounts[:ns]`, `system:unauthenticated`).
     pub fn who_can(&self, request: &Request) -> Vec<WhoCanEntry> {
         let namespace = request.namespace();
-        let mut answer: BTreeMap<Subject, Vec<Grant>> = BTreeMap::new();
+        let mut answer: BTreeMap<Subject, Vec<Arc<Grant>>> = BTreeMap::new();
         for role in self.roles_allowing(request) {
             let mut scopes = vec![None];
             if let Some(ns) = namespace {
@@ -450,16 +468,21 @@ impl Analyzer {
                     let Some(binding) = self.bindings.get(b) else {
                         continue;
                     };
-                    for subject in binding.subjects.iter().filter_map(|s| s.subject.as_ref()) {
-                        let Some(grant) = self.grant(b, role, subject) else {
+                    for (i, subject) in binding
+                        .subjects
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, s)| Some((i, s.subject.as_ref()?)))
+                    {
+                        let Some(grant) = self.grant(b, i) else {
                             continue;
                         };
                         if let Subject::Group(group) = subject {
                             for member in self.group_members.get(group).into_iter().flatten() {
-                                push_grant(answer.entry(member.clone()).or_default(), &grant);
+                                push_grant(answer.entry(member.clone()).or_default(), grant);
                             }
                         }
-                        push_grant(answer.entry(subject.clone()).or_default(), &grant);
+                        push_grant(answer.entry(subject.clone()).or_default(), grant);
                     }
                 }
             }
@@ -487,19 +510,18 @@ impl Analyzer {
             let Some(effective) = self.roles.get(*role) else {
                 continue;
             };
-            for matched in binding
-                .subjects
-                .iter()
-                .filter_map(|s| s.subject.as_ref())
-                .filter(|s| crate::model::subject_matches(s, &identity))
-            {
-                let Some(grant) = self.grant(b, *role, matched) else {
+            for (i, _) in binding.subjects.iter().enumerate().filter(|(_, s)| {
+                s.subject
+                    .as_ref()
+                    .is_some_and(|s| crate::model::subject_matches(s, &identity))
+            }) {
+                let Some(grant) = self.grant(b, i) else {
                     continue;
                 };
                 for rule in &effective.rules {
                     entries.push(PermissionEntry {
-                        rule: rule.clone(),
-                        grant: grant.clone(),
+                        rule: Arc::clone(rule),
+                        grant: Arc::clone(grant),
                         cluster_wide: binding.namespace.is_none(),
                     });
                 }
@@ -570,9 +592,9 @@ impl Analyzer {
     }
 }
 
-fn push_grant(grants: &mut Vec<Grant>, grant: &Grant) {
-    if !grants.contains(grant) {
-        grants.push(grant.clone());
+fn push_grant(grants: &mut Vec<Arc<Grant>>, grant: &Arc<Grant>) {
+    if !grants.iter().any(|g| Arc::ptr_eq(g, grant)) {
+        grants.push(Arc::clone(grant));
     }
 }
 
@@ -586,7 +608,7 @@ fn aggregate(roles: Vec<Role>) -> Vec<EffectiveRole> {
             rules: if role.aggregation.is_some() {
                 Vec::new()
             } else {
-                role.rules.clone()
+                role.rules.iter().cloned().map(Arc::new).collect()
             },
             role,
             aggregated_from: Vec::new(),
@@ -626,8 +648,8 @@ fn aggregate(roles: Vec<Role>) -> Vec<EffectiveRole> {
                 };
                 names.push(source.role.key.name.clone());
                 for rule in &source.rules {
-                    if seen.insert(rule.clone()) {
-                        rules.push(rule.clone());
+                    if seen.insert(Arc::clone(rule)) {
+                        rules.push(Arc::clone(rule));
                     }
                 }
             }

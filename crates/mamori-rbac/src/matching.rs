@@ -87,6 +87,26 @@ pub fn resource_matches(rule: &PolicyRule, combined: &str, subresource: &str) ->
     })
 }
 
+/// [`resource_matches`] with the combined `resource/subresource` compared in place (no allocation per call).
+fn resource_parts_match(rule: &PolicyRule, resource: &str, subresource: &str) -> bool {
+    rule.resources.iter().any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        if subresource.is_empty() {
+            return entry == resource;
+        }
+        let combined = entry.len() == resource.len() + 1 + subresource.len()
+            && entry.starts_with(resource)
+            && entry.as_bytes().get(resource.len()) == Some(&b'/')
+            && entry.ends_with(subresource);
+        combined
+            || (entry.len() == subresource.len() + 2
+                && entry.starts_with("*/")
+                && entry.ends_with(subresource))
+    })
+}
+
 /// `ResourceNameMatches`: no resourceNames = every name; otherwise the request's name must be listed (so an
 /// unnamed request — list, watch, create on a collection — never matches a name-restricted rule).
 pub fn resource_name_matches(rule: &PolicyRule, name: &str) -> bool {
@@ -108,7 +128,7 @@ pub fn rule_allows(rule: &PolicyRule, request: &Request) -> bool {
         Request::Resource(r) => {
             verb_matches(rule, &r.verb)
                 && api_group_matches(rule, &r.api_group)
-                && resource_matches(rule, &r.combined_resource(), &r.subresource)
+                && resource_parts_match(rule, &r.resource, &r.subresource)
                 && resource_name_matches(rule, &r.name)
         }
         Request::NonResource { verb, path } => {

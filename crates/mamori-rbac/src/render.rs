@@ -111,7 +111,7 @@ pub fn who_can_json(
         "request": describe_request(request),
         "subjects": entries.iter().map(|e| json!({
             "subject": e.subject.to_string(),
-            "grants": e.grants.iter().map(grant_json).collect::<Vec<_>>(),
+            "grants": e.grants.iter().map(|g| grant_json(g)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     });
     serde_json::to_writer_pretty(&mut *out, &value)?;

@@ -76,11 +76,13 @@ pub struct Step {
     pub enabled_by: Vec<String>,
 }
 
-/// An escalation path of one subject.
+/// An escalation path of one subject: the most severe one of its kind (the first found among equals), and how
+/// many other paths of the same kind the subject has (other namespaces, other target accounts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscalationPath {
     pub kind: PathKind,
     pub steps: Vec<Step>,
+    pub other_paths: usize,
 }
 
 /// One risk: a finding (catalogue rule id) for a subject, with its path when it is an escalation.
@@ -109,7 +111,7 @@ struct Danger {
     what: &'static str,
     /// "cluster-wide" or "in namespace x".
     scope: String,
-    grants: Vec<Grant>,
+    grants: Vec<Arc<Grant>>,
     /// `*` on everything cluster-wide (or system:masters): the end of every escalation.
     superuser_cluster: bool,
 }
@@ -144,12 +146,12 @@ fn severity_of(rule_id: &str) -> Severity {
 }
 
 /// Grants allowing any of the (verb, group, resource, subresource) requests for some name.
-fn any_name(perms: &Permissions, requests: &[(&str, &str, &str, &str)]) -> Vec<Grant> {
-    let mut out: Vec<Grant> = Vec::new();
+fn any_name(perms: &Permissions, requests: &[(&str, &str, &str, &str)]) -> Vec<Arc<Grant>> {
+    let mut out: Vec<Arc<Grant>> = Vec::new();
     for (verb, group, res, sub) in requests {
         for grant in perms.grants_any_name(&resource(verb, group, res, sub, "")) {
-            if !out.contains(grant) {
-                out.push(grant.clone());
+            if !out.contains(&grant) {
+                out.push(grant);
             }
         }
     }
@@ -157,12 +159,8 @@ fn any_name(perms: &Permissions, requests: &[(&str, &str, &str, &str)]) -> Vec<G
 }
 
 /// Grants allowing the exact request (resourceNames applied).
-fn exact(perms: &Permissions, request: ResourceRequest) -> Vec<Grant> {
-    perms
-        .grants_for(&Request::Resource(request))
-        .into_iter()
-        .cloned()
-        .collect()
+fn exact(perms: &Permissions, request: ResourceRequest) -> Vec<Arc<Grant>> {
+    perms.grants_for(&Request::Resource(request))
 }
 
 const RBAC: &str = "rbac.authorization.k8s.io";
@@ -186,7 +184,7 @@ fn dangers(perms: &Permissions, namespace: Option<&str>) -> Vec<Danger> {
     );
     let mut out = Vec::new();
     let mut push =
-        |rule_id: &'static str, what: &'static str, grants: Vec<Grant>, superuser: bool| {
+        |rule_id: &'static str, what: &'static str, grants: Vec<Arc<Grant>>, superuser: bool| {
             if !grants.is_empty() {
                 out.push(Danger {
                     rule_id,
@@ -202,8 +200,8 @@ fn dangers(perms: &Permissions, namespace: Option<&str>) -> Vec<Danger> {
                 });
             }
         };
-    let superuser: Vec<Grant> = {
-        let mut grants: Vec<Grant> = Vec::new();
+    let superuser: Vec<Arc<Grant>> = {
+        let mut grants: Vec<Arc<Grant>> = Vec::new();
         for entry in perms.entries.iter().filter(|e| e.rule.is_superuser()) {
             if !grants.contains(&entry.grant) {
                 grants.push(entry.grant.clone());
@@ -373,7 +371,7 @@ fn privilege(analyzer: &Analyzer, subject: &Subject) -> Option<Danger> {
     best
 }
 
-fn labels(grants: &[Grant], subject: &Subject) -> Vec<String> {
+fn labels(grants: &[Arc<Grant>], subject: &Subject) -> Vec<String> {
     grants.iter().map(|g| g.label(subject)).collect()
 }
 
@@ -384,6 +382,8 @@ struct Context<'a> {
     pods_by_node: BTreeMap<&'a str, Vec<&'a PodInfo>>,
     namespaces_with_sas: BTreeSet<&'a str>,
     risks: Vec<Risk>,
+    /// The best path per (subject, kind), merged into `risks` at the end.
+    paths: BTreeMap<(Subject, PathKind), Risk>,
 }
 
 impl<'a> Context<'a> {
@@ -400,7 +400,7 @@ impl<'a> Context<'a> {
         subject: &Subject,
         rule_id: &'static str,
         severity: Severity,
-        grants: &[Grant],
+        grants: &[Arc<Grant>],
         message: String,
     ) -> Finding {
         let (object, location) = match grants.first() {
@@ -461,7 +461,7 @@ impl<'a> Context<'a> {
         &mut self,
         subject: &Subject,
         kind: PathKind,
-        first_grants: &[Grant],
+        first_grants: &[Arc<Grant>],
         mut steps: Vec<Step>,
         target: &Subject,
         end: &Danger,
@@ -483,7 +483,7 @@ impl<'a> Context<'a> {
         &mut self,
         subject: &Subject,
         kind: PathKind,
-        first_grants: &[Grant],
+        first_grants: &[Arc<Grant>],
         steps: Vec<Step>,
         to_cluster_admin: bool,
     ) {
@@ -495,14 +495,32 @@ impl<'a> Context<'a> {
             Severity::High
         };
         let finding = Self::finding(subject, kind.rule_id(), severity, first_grants, message);
-        self.risks.push(Risk {
+        let risk = Risk {
             subject: subject.clone(),
             finding,
-            path: Some(EscalationPath { kind, steps }),
-        });
+            path: Some(EscalationPath {
+                kind,
+                steps,
+                other_paths: 0,
+            }),
+        };
+        match self.paths.entry((subject.clone(), kind)) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(risk);
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let others = slot.get().path.as_ref().map_or(0, |p| p.other_paths) + 1;
+                if risk.finding.severity > slot.get().finding.severity {
+                    slot.insert(risk);
+                }
+                if let Some(path) = slot.get_mut().path.as_mut() {
+                    path.other_paths = others;
+                }
+            }
+        }
     }
 
-    fn step(subject: &Subject, action: String, target: String, grants: &[Grant]) -> Step {
+    fn step(subject: &Subject, action: String, target: String, grants: &[Arc<Grant>]) -> Step {
         Step {
             actor: subject.to_string(),
             action,
@@ -588,6 +606,15 @@ impl<'a> Context<'a> {
     }
 
     fn secret_read(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
+        if any_name(
+            perms,
+            &[("get", "", "secrets", ""), ("list", "", "secrets", "")],
+        )
+        .is_empty()
+        {
+            return;
+        }
+        let list = exact(perms, resource("list", "", "secrets", "", ""));
         let namespaces: Vec<String> = match scope {
             Some(ns) => vec![ns.to_owned()],
             None => self.secrets_by_ns.keys().map(|s| (*s).to_owned()).collect(),
@@ -599,7 +626,7 @@ impl<'a> Context<'a> {
                 .cloned()
                 .unwrap_or_default();
             for secret in secrets {
-                let mut grants = exact(perms, resource("list", "", "secrets", "", ""));
+                let mut grants = list.clone();
                 grants.extend(exact(
                     perms,
                     resource("get", "", "secrets", "", &secret.name),
@@ -686,6 +713,17 @@ impl<'a> Context<'a> {
     }
 
     fn impersonate(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
+        let any = any_name(
+            perms,
+            &[
+                ("impersonate", "", "users", ""),
+                ("impersonate", "", "groups", ""),
+                ("impersonate", "", "serviceaccounts", ""),
+            ],
+        );
+        if any.is_empty() {
+            return;
+        }
         if scope.is_none() {
             let masters = exact(
                 perms,
@@ -777,7 +815,16 @@ impl<'a> Context<'a> {
             "rolebindings"
         };
         let create = exact(perms, resource("create", RBAC, binding_resource, "", ""));
-        if create.is_empty() {
+        if create.is_empty()
+            || any_name(
+                perms,
+                &[
+                    ("bind", RBAC, "roles", ""),
+                    ("bind", RBAC, "clusterroles", ""),
+                ],
+            )
+            .is_empty()
+        {
             return;
         }
         let where_ = scope.map_or_else(
@@ -785,7 +832,7 @@ impl<'a> Context<'a> {
             |ns| format!("in namespace {ns}"),
         );
         // The most powerful role the subject may bind.
-        let mut best: Option<(Danger, Vec<Grant>, String)> = None;
+        let mut best: Option<(Danger, Vec<Arc<Grant>>, String)> = None;
         for role in self.analyzer.roles() {
             let key = &role.role.key;
             let usable = match &key.namespace {
@@ -858,15 +905,26 @@ impl<'a> Context<'a> {
     }
 
     fn escalate(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
+        if any_name(
+            perms,
+            &[
+                ("escalate", RBAC, "roles", ""),
+                ("escalate", RBAC, "clusterroles", ""),
+            ],
+        )
+        .is_empty()
+        {
+            return;
+        }
         // Roles bound to the subject in this scope, which it could rewrite.
-        let own: Vec<Grant> = {
-            let mut seen = Vec::new();
-            for e in &perms.entries {
-                if !seen.contains(&e.grant) {
-                    seen.push(e.grant.clone());
-                }
-            }
-            seen
+        let own: Vec<Arc<Grant>> = {
+            let mut seen = std::collections::HashSet::new();
+            perms
+                .entries
+                .iter()
+                .filter(|e| seen.insert(&e.grant))
+                .map(|e| e.grant.clone())
+                .collect()
         };
         for grant in own {
             let key = &grant.role;
@@ -1012,7 +1070,7 @@ impl<'a> Context<'a> {
 
     fn nodes_proxy(&mut self, subject: &Subject, perms: &Permissions) {
         let verbs = ["get", "create"];
-        let unrestricted: Vec<Grant> = verbs
+        let unrestricted: Vec<Arc<Grant>> = verbs
             .iter()
             .flat_map(|v| exact(perms, resource(v, "", "nodes", "proxy", "")))
             .collect();
@@ -1115,7 +1173,7 @@ impl<'a> Context<'a> {
 fn role_permissions(
     subject: &Subject,
     role: &crate::analyzer::EffectiveRole,
-    grants: &[Grant],
+    grants: &[Arc<Grant>],
 ) -> Permissions {
     let grant = grants.first().cloned();
     Permissions {
@@ -1126,12 +1184,12 @@ fn role_permissions(
                 role.rules
                     .iter()
                     .map(|rule| crate::analyzer::PermissionEntry {
-                        rule: rule.clone(),
-                        grant: crate::analyzer::Grant {
+                        rule: Arc::clone(rule),
+                        grant: Arc::new(crate::analyzer::Grant {
                             role: role.role.key.clone(),
                             role_origin: role.role.origin.clone(),
-                            ..g.clone()
-                        },
+                            ..(*g).clone()
+                        }),
                         cluster_wide: role.role.key.namespace.is_none(),
                     })
                     .collect()
@@ -1168,6 +1226,7 @@ pub fn risks(analyzer: &Analyzer) -> RiskReport {
         pods_by_node,
         namespaces_with_sas,
         risks: Vec::new(),
+        paths: BTreeMap::new(),
     };
     let attackers: Vec<Subject> = analyzer
         .subjects()
@@ -1220,6 +1279,14 @@ pub fn risks(analyzer: &Analyzer) -> RiskReport {
         }
     }
     let mut risks = ctx.risks;
+    for (_, mut risk) in std::mem::take(&mut ctx.paths) {
+        if let Some(others) = risk.path.as_ref().map(|p| p.other_paths).filter(|n| *n > 0) {
+            risk.finding
+                .message
+                .push_str(&format!(" (+{others} other path(s) of this kind)"));
+        }
+        risks.push(risk);
+    }
     risks.sort_by(|a, b| {
         b.finding
             .severity
