@@ -163,10 +163,31 @@ impl Engine {
     /// `admission.k8s.io/v1` AdmissionReview, no request or uid. Never panics; never allows by accident (an
     /// unreadable pod is denied; a namespace lookup failure denies pods).
     pub fn review(&self, body: &[u8], state: &dyn ClusterState) -> Result<Reviewed, ReviewError> {
+        self.review_inner(body, state, None)
+    }
+
+    /// [`Engine::review`] for a request the API server abandons at `deadline` (the webhook's `?timeout=`): the
+    /// namespace relabel dry run then stops after half the remaining time, as upstream's does.
+    pub fn review_with_deadline(
+        &self,
+        body: &[u8],
+        state: &dyn ClusterState,
+        deadline: std::time::Instant,
+    ) -> Result<Reviewed, ReviewError> {
+        self.review_inner(body, state, Some(deadline))
+    }
+
+    fn review_inner(
+        &self,
+        body: &[u8],
+        state: &dyn ClusterState,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Reviewed, ReviewError> {
         let mut request = review::decode(body).map_err(|message| ReviewError { message })?;
         let psa = Psa {
             config: &self.pod_security,
             evaluator: &self.evaluator,
+            request_deadline: deadline,
         };
         let creates_or_updates = matches!(request.operation.as_str(), "CREATE" | "UPDATE");
         let mut outcome = if !creates_or_updates {

@@ -72,6 +72,9 @@ impl Outcome {
 pub(crate) struct Psa<'e> {
     pub config: &'e PodSecurityConfiguration,
     pub evaluator: &'e Evaluator,
+    /// When the API server gives up on the request (its `?timeout=`); the relabel dry run takes at most half
+    /// of what is left.
+    pub request_deadline: Option<Instant>,
 }
 
 /// Upstream `GroupResource.String()`.
@@ -547,7 +550,13 @@ impl Psa<'_> {
         namespace: &str,
         enforce: LevelVersion,
     ) -> Vec<String> {
-        let deadline = Instant::now() + NAMESPACE_POD_CHECK_TIMEOUT;
+        let now = Instant::now();
+        let timeout = self
+            .request_deadline
+            .map_or(NAMESPACE_POD_CHECK_TIMEOUT, |end| {
+                NAMESPACE_POD_CHECK_TIMEOUT.min(end.saturating_duration_since(now) / 2)
+            });
+        let deadline = now + timeout;
         let pods = match state.pods(namespace) {
             Ok(pods) => pods,
             Err(_) => {

@@ -423,3 +423,40 @@ fn dry_run_is_capped_at_3000_pods_replicas_last() {
         ]
     );
 }
+
+#[test]
+fn dry_run_stops_at_half_the_request_deadline() {
+    let mut state = TestState::with_namespace("team", &[]);
+    for i in 0..5 {
+        state
+            .pods
+            .push(existing_pod(&format!("p{i}"), None, true, None));
+    }
+    let engine = engine(PodSecurityConfiguration::default());
+    let req = namespace_req(
+        "UPDATE",
+        "team",
+        json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+        Some(json!({})),
+    );
+    // A deadline already passed: upstream still evaluates the first pod, then stops.
+    let reviewed = engine
+        .review_with_deadline(&req.body(), &state, std::time::Instant::now())
+        .expect("reviewed");
+    let body: Value = serde_json::from_slice(&reviewed.body).expect("json");
+    assert_eq!(
+        warnings(&body),
+        [
+            "new PodSecurity enforce level only checked against the first 1 of 5 existing pods",
+            "existing pods in namespace \"team\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "p0: privileged",
+        ]
+    );
+    // A distant deadline changes nothing.
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let reviewed = engine
+        .review_with_deadline(&req.body(), &state, later)
+        .expect("reviewed");
+    let body: Value = serde_json::from_slice(&reviewed.body).expect("json");
+    assert_eq!(warnings(&body)[1], "p0 (and 4 other pods): privileged");
+}
