@@ -205,7 +205,7 @@ pub struct ManifestsArgs {
     cert_dir: Option<PathBuf>,
     /// Also emit the TLS Secret from --cert-dir (puts the private key into the output; prefer `kubectl create
     /// secret tls`).
-    #[arg(long, requires = "cert_dir")]
+    #[arg(long)]
     tls_secret: bool,
     /// What the API server does when the webhook is unreachable: Fail (closed) or Ignore (open).
     #[arg(long, value_name = "POLICY", value_enum, default_value = "Fail")]
@@ -221,6 +221,13 @@ pub struct ManifestsArgs {
 /// `mamori admission manifests`: prints the multi-document YAML on stdout.
 fn manifests(args: &ManifestsArgs) -> Result<super::Outcome, String> {
     use mamori_webhook::{certs, manifests};
+    // Not a clap `requires`: that did not fire next to the required `ca` group.
+    if args.tls_secret && args.cert_dir.is_none() {
+        return Err(
+            "--tls-secret needs --cert-dir (the Secret is made from its tls.crt and tls.key)"
+                .to_owned(),
+        );
+    }
     let mut options = manifests::ManifestOptions::new(env!("CARGO_PKG_VERSION"));
     options.namespace = args.namespace.clone();
     options.service = args.service.clone();
