@@ -214,9 +214,10 @@ pub struct Report {
     pub connections: usize,
     /// Recorded duration, seconds.
     pub duration_s: f64,
-    /// Responses recorded (any status).
+    /// Responses recorded (any status): those of requests due (rate) or sent (max) in the recorded window.
     pub responses: u64,
-    /// Responses per second over the recorded duration.
+    /// Responses that arrived within the recorded window, per second, whatever their due time (in an
+    /// overloaded rate run the backlog of warm-up requests is still being served in the window).
     pub achieved_rate: f64,
     /// Transport failures, timeouts and failed connects during the recorded window.
     pub errors: u64,
@@ -318,6 +319,8 @@ struct ConnStats {
     status_counts: BTreeMap<u16, u64>,
     allowed: u64,
     denied: u64,
+    /// Responses (any status) that arrived inside the recorded window.
+    completed_in_window: u64,
 }
 
 impl ConnStats {
@@ -331,6 +334,7 @@ impl ConnStats {
             status_counts: BTreeMap::new(),
             allowed: 0,
             denied: 0,
+            completed_in_window: 0,
         }
     }
 
@@ -354,6 +358,7 @@ impl ConnStats {
         }
         self.allowed += other.allowed;
         self.denied += other.denied;
+        self.completed_in_window += other.completed_in_window;
     }
 }
 
@@ -505,6 +510,9 @@ async fn connection_loop(
         let done = Instant::now();
         match outcome {
             Outcome::Response { status, verdict } => {
+                if done >= run.record_from && done <= run.end {
+                    stats.completed_in_window += 1;
+                }
                 if recorded {
                     stats
                         .latency
@@ -611,7 +619,7 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
         duration_s,
         responses,
         achieved_rate: if duration_s > 0.0 {
-            responses as f64 / duration_s
+            total.completed_in_window as f64 / duration_s
         } else {
             0.0
         },

@@ -209,7 +209,13 @@ async fn a_busy_connection_counts_from_the_due_time() {
         "{report:?}"
     );
     assert!(report.unsent > 100, "{report:?}");
-    assert!(report.achieved_rate < 80.0, "{report:?}");
+    // Throughput counts every response inside the window (about 50/s), although most of them answer requests
+    // that fell due during the warm-up and are therefore not in the latency histogram.
+    assert!((30.0..60.0).contains(&report.achieved_rate), "{report:?}");
+    assert!(
+        (report.responses as f64) < report.achieved_rate,
+        "{report:?}"
+    );
 }
 
 #[tokio::test]
