@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub struct EffectiveRole {
     pub role: Role,
     pub rules: Vec<Arc<PolicyRule>>,
+    /// Per rule: whether it can take part in a dangerous permission (see `risks`).
+    pub risky: Vec<bool>,
     /// Names of the ClusterRoles its aggregation rule selects (their rules are themselves effective rules, so
     /// aggregation is transitive).
     pub aggregated_from: Vec<String>,
@@ -68,6 +70,8 @@ pub struct PermissionEntry {
     pub grant: Arc<Grant>,
     /// Granted by a ClusterRoleBinding (only those grant non-resource URLs).
     pub cluster_wide: bool,
+    /// The rule can take part in a dangerous permission (`risks` looks only at these).
+    pub risky: bool,
 }
 
 impl PermissionEntry {
@@ -252,7 +256,14 @@ impl Analyzer {
                 }
             }
         }
-        let roles = aggregate(unique_roles);
+        let mut roles = aggregate(unique_roles);
+        for role in &mut roles {
+            role.risky = role
+                .rules
+                .iter()
+                .map(|r| crate::risks::may_matter(r))
+                .collect();
+        }
 
         let mut resource_index: HashMap<(String, String, String), Vec<RuleRef>> = HashMap::new();
         let mut url_index: HashMap<String, Vec<RuleRef>> = HashMap::new();
@@ -518,11 +529,12 @@ impl Analyzer {
                 let Some(grant) = self.grant(b, i) else {
                     continue;
                 };
-                for rule in &effective.rules {
+                for (rule, risky) in effective.rules.iter().zip(&effective.risky) {
                     entries.push(PermissionEntry {
                         rule: Arc::clone(rule),
                         grant: Arc::clone(grant),
                         cluster_wide: binding.namespace.is_none(),
+                        risky: *risky,
                     });
                 }
             }
@@ -611,6 +623,7 @@ fn aggregate(roles: Vec<Role>) -> Vec<EffectiveRole> {
                 role.rules.iter().cloned().map(Arc::new).collect()
             },
             role,
+            risky: Vec::new(),
             aggregated_from: Vec::new(),
         })
         .collect();

@@ -9,7 +9,7 @@
 
 use crate::analyzer::{Analyzer, Grant, Permissions};
 use crate::matching::{Request, ResourceRequest};
-use crate::model::{PodInfo, Subject, TokenSecret};
+use crate::model::{PodInfo, PolicyRule, Subject, TokenSecret};
 use mamori_model::finding::Location;
 use mamori_model::{Finding, ObjectRef, Phase, Severity};
 use std::borrow::Cow;
@@ -176,8 +176,78 @@ const WORKLOADS: &[(&str, &str)] = &[
 ];
 const CLIENT_SIGNER: &str = "kubernetes.io/kube-apiserver-client";
 
+/// (verbs, resources) pairs behind every dangerous permission and path, matched with wildcards as upstream.
+const DANGEROUS: &[(&[&str], &[&str])] = &[
+    (
+        &["create"],
+        &[
+            "pods",
+            "deployments",
+            "replicasets",
+            "statefulsets",
+            "daemonsets",
+            "jobs",
+            "cronjobs",
+            "replicationcontrollers",
+            "rolebindings",
+            "clusterrolebindings",
+            "serviceaccounts/token",
+        ],
+    ),
+    (&["create", "get"], &["pods/exec", "pods/attach"]),
+    (&["get", "list", "watch"], &["secrets"]),
+    (
+        &["bind", "escalate", "update", "patch"],
+        &["roles", "clusterroles"],
+    ),
+    (
+        &["impersonate"],
+        &[
+            "users",
+            "groups",
+            "serviceaccounts",
+            "uids",
+            "userextras/scopes",
+        ],
+    ),
+    (
+        &["get", "create", "update", "patch", "delete"],
+        &["nodes/proxy"],
+    ),
+    (
+        &["update", "patch"],
+        &["certificatesigningrequests/approval"],
+    ),
+    (&["approve"], &["signers"]),
+];
+
+/// Whether a rule can take part in a dangerous permission (any group, any name): rules that cannot are skipped
+/// by `risks` (most rules, e.g. everything `view` grants).
+pub fn may_matter(rule: &PolicyRule) -> bool {
+    rule.is_superuser()
+        || DANGEROUS.iter().any(|(verbs, resources)| {
+            verbs.iter().any(|v| crate::matching::verb_matches(rule, v))
+                && resources.iter().any(|r| {
+                    let sub = r.split_once('/').map_or("", |(_, sub)| sub);
+                    crate::matching::resource_matches(rule, r, sub)
+                })
+        })
+}
+
+/// Only the entries that may matter (cheap: shared rules and grants).
+fn risky_only(perms: &Permissions) -> Permissions {
+    Permissions {
+        subject: perms.subject.clone(),
+        namespace: perms.namespace.clone(),
+        entries: perms.entries.iter().filter(|e| e.risky).cloned().collect(),
+    }
+}
+
 /// The dangerous permissions in `perms`: cluster-scoped checks when `namespace` is None, namespaced otherwise.
 fn dangers(perms: &Permissions, namespace: Option<&str>) -> Vec<Danger> {
+    if !perms.entries.iter().any(|e| e.risky) {
+        return Vec::new();
+    }
     let scope = namespace.map_or_else(
         || "cluster-wide".to_owned(),
         |ns| format!("in namespace {ns}"),
@@ -904,7 +974,13 @@ impl<'a> Context<'a> {
         );
     }
 
-    fn escalate(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
+    fn escalate(
+        &mut self,
+        subject: &Subject,
+        perms: &Permissions,
+        all: &Permissions,
+        scope: Option<&str>,
+    ) {
         if any_name(
             perms,
             &[
@@ -919,8 +995,7 @@ impl<'a> Context<'a> {
         // Roles bound to the subject in this scope, which it could rewrite.
         let own: Vec<Arc<Grant>> = {
             let mut seen = std::collections::HashSet::new();
-            perms
-                .entries
+            all.entries
                 .iter()
                 .filter(|e| seen.insert(&e.grant))
                 .map(|e| e.grant.clone())
@@ -1191,6 +1266,7 @@ fn role_permissions(
                             ..(*g).clone()
                         }),
                         cluster_wide: role.role.key.namespace.is_none(),
+                        risky: true,
                     })
                     .collect()
             })
@@ -1264,14 +1340,18 @@ pub fn risks(analyzer: &Analyzer) -> RiskReport {
             }
             scopes.push((Some(ns), local));
         }
-        for (scope, perms) in &scopes {
+        for (scope, all) in &scopes {
             let scope = scope.as_deref();
+            let perms = &risky_only(all);
+            if perms.entries.is_empty() {
+                continue;
+            }
             ctx.pod_create(subject, perms, scope);
             ctx.secret_read(subject, perms, scope);
             ctx.token_create(subject, perms, scope);
             ctx.impersonate(subject, perms, scope);
             ctx.bind(subject, perms, scope);
-            ctx.escalate(subject, perms, scope);
+            ctx.escalate(subject, perms, all, scope);
             if scope.is_none() {
                 ctx.csr_approval(subject, perms);
                 ctx.nodes_proxy(subject, perms);
