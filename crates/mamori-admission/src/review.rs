@@ -5,15 +5,17 @@ use mamori_model::Node;
 use mamori_yaml::JsonNode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
-/// Only the envelope: the request stays raw so it can be echoed back byte for byte.
+/// Only the envelope: the request stays raw so it can be echoed back byte for byte. This pass only skims the
+/// request (serde_json's skipping scan); the second pass decodes it.
 #[derive(Deserialize)]
 struct Envelope<'a> {
-    #[serde(rename = "apiVersion", default)]
-    api_version: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
+    #[serde(rename = "apiVersion", borrow, default)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     request: Option<&'a RawValue>,
 }
@@ -32,9 +34,11 @@ struct UserInfo {
     username: String,
 }
 
+/// The request fields; `O` is how `object` is read: decoded into a tree in the same pass ([`EagerObject`]),
+/// or kept raw (`Option<&RawValue>`) and decoded on use.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RequestWire<'a> {
+struct RequestWire<'a, O> {
     #[serde(default)]
     uid: Option<String>,
     #[serde(default)]
@@ -49,14 +53,27 @@ struct RequestWire<'a> {
     operation: Option<String>,
     #[serde(default)]
     user_info: UserInfo,
-    #[serde(borrow, default)]
-    object: Option<&'a RawValue>,
+    #[serde(default)]
+    object: O,
     #[serde(borrow, default)]
     old_object: Option<&'a RawValue>,
 }
 
-/// An object of the request, decoded into a [`Node`] only when a decision needs it: requests PSA exempts or
-/// finds fully privileged, and a workload UPDATE's `oldObject`, are never decoded.
+/// `request.object` decoded straight into a tree while the request is read (no intermediate raw slice and no
+/// second scan), without the bookkeeping nothing evaluates (`managedFields`, kubectl's last-applied copy).
+#[derive(Default)]
+struct EagerObject(Option<Node>);
+
+impl<'de> Deserialize<'de> for EagerObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<EagerObject, D::Error> {
+        JsonNode::deserialize_without_bookkeeping(deserializer)
+            .map(|node| EagerObject(Some(node.0).filter(|n| !n.is_null())))
+    }
+}
+
+/// An object of the request. `request.object` arrives decoded (every decision on a CREATE or UPDATE of a pod
+/// or workload needs it); `oldObject` is decoded only when a decision needs it (a pod UPDATE), so a workload
+/// UPDATE's never is.
 pub(crate) struct LazyObject<'a> {
     raw: Option<&'a RawValue>,
     node: OnceCell<Result<Option<Node>, String>>,
@@ -67,6 +84,13 @@ impl<'a> LazyObject<'a> {
         LazyObject {
             raw,
             node: OnceCell::new(),
+        }
+    }
+
+    fn decoded(node: Option<Node>) -> LazyObject<'a> {
+        LazyObject {
+            raw: None,
+            node: OnceCell::from(Ok(node)),
         }
     }
 
@@ -115,6 +139,11 @@ pub(crate) struct Request<'a> {
 
 /// Decodes the body. `Err` = HTTP 400: not JSON, not an `admission.k8s.io/v1` AdmissionReview, no request or
 /// no uid.
+///
+/// Two passes: the envelope (the request only skimmed, for the verbatim echo), then the request fields with
+/// `object` built into a tree on the way. Should that second pass fail (malformed request field, or an object
+/// the tree builder refuses, such as one with duplicate keys), the request is read again with the object kept
+/// raw, so errors are exactly those of the lazy path: a bad object is denied when used, bad fields are a 400.
 pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
     let envelope: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| format!("invalid AdmissionReview JSON: {e}"))?;
@@ -128,8 +157,18 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
     let raw = envelope
         .request
         .ok_or_else(|| "AdmissionReview has no request".to_owned())?;
-    let wire: RequestWire<'_> = serde_json::from_str(raw.get())
-        .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
+    let (wire, object) = match serde_json::from_str::<RequestWire<'_, EagerObject>>(raw.get()) {
+        Ok(mut wire) => {
+            let object = LazyObject::decoded(wire.object.0.take());
+            (wire.without_object(), object)
+        }
+        Err(_) => {
+            let mut wire: RequestWire<'_, Option<&RawValue>> = serde_json::from_str(raw.get())
+                .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
+            let object = LazyObject::new(wire.object.take());
+            (wire.without_object(), object)
+        }
+    };
     let uid = wire
         .uid
         .filter(|uid| !uid.is_empty())
@@ -144,9 +183,26 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
         namespace: wire.namespace.unwrap_or_default(),
         operation: wire.operation.unwrap_or_default(),
         username: wire.user_info.username,
-        object: LazyObject::new(wire.object),
+        object,
         old_object: LazyObject::new(wire.old_object),
     })
+}
+
+impl<'a, O> RequestWire<'a, O> {
+    /// The same fields, the object already taken out.
+    fn without_object(self) -> RequestWire<'a, ()> {
+        RequestWire {
+            uid: self.uid,
+            resource: self.resource,
+            sub_resource: self.sub_resource,
+            name: self.name,
+            namespace: self.namespace,
+            operation: self.operation,
+            user_info: self.user_info,
+            object: (),
+            old_object: self.old_object,
+        }
+    }
 }
 
 /// `metav1.StatusCause`.
@@ -206,7 +262,7 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
 /// "response":{...}}`, keys in the order Go's encoder writes them.
 pub(crate) fn write_body(raw_request: &RawValue, uid: &str, response: &Response) -> Vec<u8> {
     let raw = raw_request.get();
-    let mut out = Vec::with_capacity(raw.len() + 256);
+    let mut out = Vec::with_capacity(raw.len() + response_size_hint(uid, response));
     out.extend_from_slice(
         b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":",
     );
@@ -306,5 +362,112 @@ fn write_status(out: &mut Vec<u8>, status: &Status) {
         }
         out.push(b'}');
     }
-    out.extend_from_slice(format!(",\"code\":{}}}", status.code).as_bytes());
+    out.extend_from_slice(b",\"code\":");
+    push_decimal(out, status.code);
+    out.push(b'}');
+}
+
+/// The bytes `write_body` adds around the echoed request, give or take escaping: one allocation for the body.
+fn response_size_hint(uid: &str, response: &Response) -> usize {
+    const FIXED: usize = 160;
+    let status = response.status.as_ref().map_or(0, |status| {
+        let details = status.details.as_ref().map_or(0, |d| {
+            64 + d.name.len()
+                + d.group.len()
+                + d.kind.len()
+                + d.causes
+                    .iter()
+                    .map(|c| 48 + c.message.len() + c.field.len())
+                    .sum::<usize>()
+        });
+        96 + status.message.len() + details
+    });
+    let annotations: usize = response
+        .audit_annotations
+        .iter()
+        .map(|(key, value)| 6 + key.len() + value.len())
+        .sum();
+    let warnings: usize = response.warnings.iter().map(|w| 3 + w.len()).sum();
+    FIXED + uid.len() + status + annotations + warnings
+}
+
+/// A number in decimal, without going through `format!`.
+fn push_decimal(out: &mut Vec<u8>, value: u16) {
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    let mut rest = value;
+    loop {
+        start -= 1;
+        // `rest % 10` is below 10, so the digit is ASCII.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(start..).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(object: &str) -> String {
+        format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"u1","resource":{{"group":"","resource":"pods"}},"namespace":"ns","operation":"UPDATE","object":{object},"oldObject":{{"kind":"Pod"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn decimal_codes() {
+        for code in [0u16, 7, 200, 400, 403, 422, 500, 65535] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, code);
+            assert_eq!(out, code.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn object_is_decoded_in_the_request_pass_without_bookkeeping() {
+        let text = body(
+            r#"{"kind":"Pod","metadata":{"name":"p","managedFields":[{"manager":"m"}],"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"}}}"#,
+        );
+        let request = decode(text.as_bytes()).expect("valid review");
+        assert_eq!(request.uid, "u1");
+        assert_eq!(request.operation, "UPDATE");
+        let object = request.object.get().expect("decoded").expect("present");
+        assert_eq!(
+            object.path(&["metadata", "name"]).and_then(Node::as_str),
+            Some("p")
+        );
+        assert_eq!(object.path(&["metadata", "managedFields"]), None);
+        assert_eq!(
+            object
+                .path(&["metadata", "annotations"])
+                .and_then(Node::as_map),
+            Some(&[][..])
+        );
+        // The echo is the request verbatim, bookkeeping included.
+        assert!(request.raw.get().contains("managedFields"));
+        let old = request.old_object.get().expect("decoded").expect("present");
+        assert_eq!(old.get("kind").and_then(Node::as_str), Some("Pod"));
+    }
+
+    #[test]
+    fn an_object_the_tree_refuses_is_an_error_of_the_object_not_of_the_request() {
+        let text = body(r#"{"kind":"Pod","kind":"Pod"}"#);
+        let request = decode(text.as_bytes()).expect("the request itself is fine");
+        let err = request.object.get().expect_err("duplicate key");
+        assert!(err.contains("duplicate key"), "{err}");
+        let null = body("null");
+        let request = decode(null.as_bytes()).expect("valid");
+        assert_eq!(request.object.get(), Ok(None));
+    }
+
+    #[test]
+    fn bad_request_fields_are_still_rejected() {
+        let text = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":5,"object":{}}}"#;
+        let err = decode(text.as_bytes()).err().expect("uid is not a string");
+        assert!(err.starts_with("invalid AdmissionReview request:"), "{err}");
+    }
 }

@@ -11,7 +11,6 @@
 use crate::{Limits, YamlError};
 use mamori_model::{Entry, Node, Pos, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -28,9 +27,10 @@ pub fn parse_json(text: &[u8], limits: &Limits) -> Result<Node, YamlError> {
             ),
         });
     }
-    let budget = Cell::new(limits.max_nodes);
+    let mut builder = Builder::new(limits.max_nodes, false);
     let mut de = serde_json::Deserializer::from_slice(text);
-    let node = NodeSeed { budget: &budget }
+    let node = builder
+        .seed()
         .deserialize(&mut de)
         .and_then(|node| de.end().map(|()| node))
         .map_err(|err| YamlError {
@@ -77,25 +77,94 @@ pub struct JsonNode(pub Node);
 
 impl<'de> serde::Deserialize<'de> for JsonNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonNode, D::Error> {
-        let budget = Cell::new(usize::MAX);
-        NodeSeed { budget: &budget }
-            .deserialize(deserializer)
-            .map(JsonNode)
+        let mut builder = Builder::new(usize::MAX, false);
+        builder.seed().deserialize(deserializer).map(JsonNode)
     }
 }
 
-/// Builds a node and charges it to a shared node budget.
+impl JsonNode {
+    /// Deserializes an API object as [`JsonNode`] does, except that the root object's `metadata.managedFields`
+    /// and `metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]` are skipped (still
+    /// syntax-checked, never built): server-side apply bookkeeping and a full JSON copy of the object, which
+    /// nothing that evaluates the object reads. For admission's hot path; the generic JSON path keeps them.
+    pub fn deserialize_without_bookkeeping<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<JsonNode, D::Error> {
+        let mut builder = Builder::new(usize::MAX, true);
+        builder.seed().deserialize(deserializer).map(JsonNode)
+    }
+}
+
+/// The annotation `kubectl apply` writes: the whole last-applied object as JSON text.
+const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Shared state of one tree build: the node budget and scratch stacks. A map's entries (a sequence's items)
+/// are pushed on the stack while it is read, then moved into one exactly-sized vector, instead of growing a
+/// vector per node (most Kubernetes maps have a handful of entries; growth cost 2–3 allocations each).
+struct Builder {
+    budget: usize,
+    entries: Vec<Entry>,
+    items: Vec<Node>,
+    skip_bookkeeping: bool,
+}
+
+impl Builder {
+    fn new(budget: usize, skip_bookkeeping: bool) -> Builder {
+        Builder {
+            budget,
+            entries: Vec::with_capacity(64),
+            items: Vec::with_capacity(32),
+            skip_bookkeeping,
+        }
+    }
+
+    fn seed(&mut self) -> NodeSeed<'_> {
+        let place = if self.skip_bookkeeping {
+            Place::Root
+        } else {
+            Place::Elsewhere
+        };
+        NodeSeed {
+            builder: self,
+            place,
+        }
+    }
+}
+
+/// Where a node is, as far as skipping bookkeeping cares (only the root object's metadata).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Root,
+    RootMetadata,
+    RootAnnotations,
+    Elsewhere,
+}
+
+impl Place {
+    /// The place of the value under `key`, or `None` when that value is skipped.
+    fn child(self, key: &str) -> Option<Place> {
+        match (self, key) {
+            (Place::Root, "metadata") => Some(Place::RootMetadata),
+            (Place::RootMetadata, "annotations") => Some(Place::RootAnnotations),
+            (Place::RootMetadata, "managedFields") => None,
+            (Place::RootAnnotations, LAST_APPLIED_ANNOTATION) => None,
+            _ => Some(Place::Elsewhere),
+        }
+    }
+}
+
+/// Builds a node and charges it to the builder's node budget.
 struct NodeSeed<'b> {
-    budget: &'b Cell<usize>,
+    builder: &'b mut Builder,
+    place: Place,
 }
 
 impl NodeSeed<'_> {
-    fn charge<E: de::Error>(&self) -> Result<(), E> {
-        let left = self.budget.get();
-        if left == 0 {
+    fn charge<E: de::Error>(&mut self) -> Result<(), E> {
+        if self.builder.budget == 0 {
             return Err(E::custom("document has more nodes than the limit allows"));
         }
-        self.budget.set(left - 1);
+        self.builder.budget -= 1;
         Ok(())
     }
 }
@@ -103,7 +172,7 @@ impl NodeSeed<'_> {
 impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
     type Value = Node;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(mut self, deserializer: D) -> Result<Node, D::Error> {
         self.charge()?;
         deserializer
             .deserialize_any(self)
@@ -154,47 +223,62 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        let builder = self.builder;
+        let start = builder.items.len();
         while let Some(node) = seq.next_element_seed(NodeSeed {
-            budget: self.budget,
+            builder: &mut *builder,
+            place: Place::Elsewhere,
         })? {
-            items.push(node);
+            builder.items.push(node);
         }
-        Ok(Value::Seq(items))
+        // Exactly sized: Drain reports its length.
+        Ok(Value::Seq(builder.items.drain(start..).collect()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries: Vec<Entry> = Vec::new();
+        let builder = self.builder;
+        let place = self.place;
+        let start = builder.entries.len();
         // Small objects (the vast majority) are checked for duplicates linearly; big ones through a set so a
         // hostile object with 100k keys stays linear.
         let mut seen: Option<HashSet<String>> = None;
+        // Skipped keys are remembered too, so a duplicate of one is still an error.
+        let mut skipped: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            let duplicate = match &mut seen {
-                Some(set) => !set.insert(key.clone()),
-                None => {
-                    let dup = entries.iter().any(|e| e.key == key);
-                    if entries.len() >= 32 {
-                        seen = Some(entries.iter().map(|e| e.key.clone()).collect());
-                        if let Some(set) = &mut seen {
-                            set.insert(key.clone());
+            let own = builder.entries.get(start..).unwrap_or_default();
+            let duplicate = skipped.contains(&key)
+                || match &mut seen {
+                    Some(set) => set.contains(&key),
+                    None => {
+                        let dup = own.iter().any(|e| e.key == key);
+                        if own.len() >= 32 {
+                            seen = Some(own.iter().map(|e| e.key.clone()).collect());
                         }
+                        dup
                     }
-                    dup
-                }
-            };
+                };
             if duplicate {
                 return Err(de::Error::custom(format!("duplicate key {key:?}")));
             }
+            let Some(child_place) = place.child(&key) else {
+                map.next_value::<de::IgnoredAny>()?;
+                skipped.push(key);
+                continue;
+            };
+            if let Some(set) = &mut seen {
+                set.insert(key.clone());
+            }
             let value = map.next_value_seed(NodeSeed {
-                budget: self.budget,
+                builder: &mut *builder,
+                place: child_place,
             })?;
-            entries.push(Entry {
+            builder.entries.push(Entry {
                 key,
                 key_pos: Pos::UNKNOWN,
                 value,
             });
         }
-        Ok(Value::Map(entries))
+        Ok(Value::Map(builder.entries.drain(start..).collect()))
     }
 }
 
@@ -292,5 +376,62 @@ mod tests {
         let review: Review = serde_json::from_str(r#"{"object":{"kind":"Pod"}}"#).expect("valid");
         let node = review.object.expect("present").0;
         assert_eq!(node.get("kind").and_then(Node::as_str), Some("Pod"));
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Admitted {
+        #[serde(deserialize_with = "JsonNode::deserialize_without_bookkeeping")]
+        object: JsonNode,
+    }
+
+    #[test]
+    fn bookkeeping_is_skipped_only_at_the_root_and_only_on_request() {
+        let object = r#"{"kind":"Pod","metadata":{"name":"p","managedFields":[{"manager":"kubectl"}],
+            "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"kind\":\"Pod\"}","a":"b"}},
+            "spec":{"metadata":{"managedFields":[1]},"x":{"kubectl.kubernetes.io/last-applied-configuration":"kept"}}}"#;
+        let full = parse(object).expect("valid");
+        let lean: Admitted =
+            serde_json::from_str(&format!(r#"{{"object":{object}}}"#)).expect("valid");
+        let lean = lean.object.0;
+        assert!(full.path(&["metadata", "managedFields"]).is_some());
+        assert!(full
+            .path(&["metadata", "annotations", LAST_APPLIED_ANNOTATION])
+            .is_some());
+        assert_eq!(lean.path(&["metadata", "managedFields"]), None);
+        assert_eq!(
+            lean.path(&["metadata", "annotations", LAST_APPLIED_ANNOTATION]),
+            None
+        );
+        assert_eq!(
+            lean.path(&["metadata", "annotations", "a"])
+                .and_then(Node::as_str),
+            Some("b")
+        );
+        // Only the root object's metadata: the same names deeper are ordinary data.
+        assert_eq!(lean.get("spec"), full.get("spec"));
+        assert_eq!(
+            lean.path(&["metadata", "name"]),
+            full.path(&["metadata", "name"])
+        );
+    }
+
+    #[test]
+    fn skipped_keys_still_count_for_duplicates_and_syntax() {
+        let dup = r#"{"object":{"metadata":{"managedFields":[],"managedFields":[]}}}"#;
+        let err = serde_json::from_str::<Admitted>(dup)
+            .err()
+            .expect("duplicate");
+        assert!(err.to_string().contains("duplicate key"), "{err}");
+        let broken = r#"{"object":{"metadata":{"managedFields":[1,]}}}"#;
+        assert!(serde_json::from_str::<Admitted>(broken).is_err());
+    }
+
+    #[test]
+    fn nested_maps_and_sequences_keep_their_own_entries() {
+        let text =
+            r#"{"a":[{"x":1,"y":[2,3]},{"x":4}],"b":{"c":{"d":[]},"e":5},"f":[[1],[2,[3]]]}"#;
+        let direct = parse(text).expect("valid JSON");
+        let value: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
+        assert_eq!(direct, node_from_json_value(&value));
     }
 }
