@@ -3,6 +3,7 @@
 
 use mamori_model::Node;
 use mamori_yaml::JsonNode;
+use serde::de;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -124,7 +125,8 @@ impl<'a> LazyObject<'a> {
 
 /// A decoded admission request.
 pub(crate) struct Request<'a> {
-    pub raw: &'a RawValue,
+    /// The request's JSON text, echoed back verbatim.
+    pub raw: &'a str,
     pub uid: String,
     pub group: String,
     pub resource: String,
@@ -140,11 +142,101 @@ pub(crate) struct Request<'a> {
 /// Decodes the body. `Err` = HTTP 400: not JSON, not an `admission.k8s.io/v1` AdmissionReview, no request or
 /// no uid.
 ///
-/// Two passes: the envelope (the request only skimmed, for the verbatim echo), then the request fields with
-/// `object` built into a tree on the way. Should that second pass fail (malformed request field, or an object
-/// the tree builder refuses, such as one with duplicate keys), the request is read again with the object kept
-/// raw, so errors are exactly those of the lazy path: a bad object is denied when used, bad fields are a 400.
+/// The common case is one pass ([`decode_single_pass`]). Anything it does not handle (escaped keys, a
+/// duplicate envelope field, trailing bytes, any error) goes through [`decode_two_passes`], which is the
+/// reference: its errors and results are what the single pass must reproduce.
 pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
+    match decode_single_pass(body) {
+        Some(request) => request,
+        None => decode_two_passes(body),
+    }
+}
+
+/// One pass over the body: the envelope's members walked by hand (each read by serde_json as its own value,
+/// so the walk only sees the punctuation between them), the request decoded with its object tree, and the
+/// request's span taken from where serde_json stopped, for the verbatim echo. `None` = not the common shape
+/// or not valid: the caller falls back to the reference path, which reports the error.
+fn decode_single_pass(body: &[u8]) -> Option<Result<Request<'_>, String>> {
+    let mut at = skip_whitespace(body, 0);
+    if body.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    let (mut api_version, mut kind) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>);
+    let mut request: Option<(&str, RequestWire<'_, ()>, LazyObject<'_>)> = None;
+    let mut first = true;
+    loop {
+        at = skip_whitespace(body, at);
+        match body.get(at) {
+            Some(b'}') => break,
+            Some(b',') if !first => at = skip_whitespace(body, at + 1),
+            _ if first => {}
+            _ => return None,
+        }
+        first = false;
+        let (key, end) = next_value::<&str>(body, at)?;
+        at = skip_whitespace(body, end);
+        if body.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_whitespace(body, at + 1);
+        match key {
+            "apiVersion" if api_version.is_none() => {
+                let (value, end) = next_value::<Option<Cow<'_, str>>>(body, at)?;
+                api_version = Some(value.unwrap_or_default());
+                at = end;
+            }
+            "kind" if kind.is_none() => {
+                let (value, end) = next_value::<Option<Cow<'_, str>>>(body, at)?;
+                kind = Some(value.unwrap_or_default());
+                at = end;
+            }
+            "request" if request.is_none() => {
+                let (mut wire, end) = next_value::<RequestWire<'_, EagerObject>>(body, at)?;
+                let raw = std::str::from_utf8(body.get(at..end)?).ok()?;
+                let object = LazyObject::decoded(wire.object.0.take());
+                request = Some((raw, wire.without_object(), object));
+                at = end;
+            }
+            "apiVersion" | "kind" | "request" => return None,
+            _ => at = next_value::<de::IgnoredAny>(body, at)?.1,
+        }
+    }
+    if skip_whitespace(body, at + 1) != body.len() {
+        return None;
+    }
+    let api_version = api_version.unwrap_or_default();
+    let kind = kind.unwrap_or_default();
+    if api_version != "admission.k8s.io/v1" || kind != "AdmissionReview" {
+        return None;
+    }
+    let (raw, wire, object) = request?;
+    Some(request_from(raw, wire, object))
+}
+
+/// The value starting at `at` and the offset just past it; `None` when it is not a `T`.
+fn next_value<'a, T: Deserialize<'a>>(body: &'a [u8], at: usize) -> Option<(T, usize)> {
+    let rest = body.get(at..)?;
+    let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
+    let value = stream.next()?.ok()?;
+    Some((value, at + stream.byte_offset()))
+}
+
+fn skip_whitespace(body: &[u8], mut at: usize) -> usize {
+    while body
+        .get(at)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        at += 1;
+    }
+    at
+}
+
+/// The reference decoding: the envelope with the request kept raw, then the request fields with the object
+/// built on the way. Should that second pass fail (malformed request field, or an object the tree builder
+/// refuses, such as one with duplicate keys), the request is read again with the object kept raw, so a bad
+/// object is denied when used and bad fields are a 400, as before objects were decoded eagerly.
+fn decode_two_passes(body: &[u8]) -> Result<Request<'_>, String> {
     let envelope: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| format!("invalid AdmissionReview JSON: {e}"))?;
     let api_version = envelope.api_version.as_deref().unwrap_or("");
@@ -169,6 +261,14 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
             (wire.without_object(), object)
         }
     };
+    request_from(raw.get(), wire, object)
+}
+
+fn request_from<'a>(
+    raw: &'a str,
+    wire: RequestWire<'a, ()>,
+    object: LazyObject<'a>,
+) -> Result<Request<'a>, String> {
     let uid = wire
         .uid
         .filter(|uid| !uid.is_empty())
@@ -260,8 +360,7 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
 
 /// The response body: `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":<raw>,
 /// "response":{...}}`, keys in the order Go's encoder writes them.
-pub(crate) fn write_body(raw_request: &RawValue, uid: &str, response: &Response) -> Vec<u8> {
-    let raw = raw_request.get();
+pub(crate) fn write_body(raw: &str, uid: &str, response: &Response) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + response_size_hint(uid, response));
     out.extend_from_slice(
         b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":",
@@ -448,7 +547,7 @@ mod tests {
             Some(&[][..])
         );
         // The echo is the request verbatim, bookkeeping included.
-        assert!(request.raw.get().contains("managedFields"));
+        assert!(request.raw.contains("managedFields"));
         let old = request.old_object.get().expect("decoded").expect("present");
         assert_eq!(old.get("kind").and_then(Node::as_str), Some("Pod"));
     }
@@ -469,5 +568,68 @@ mod tests {
         let text = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":5,"object":{}}}"#;
         let err = decode(text.as_bytes()).err().expect("uid is not a string");
         assert!(err.starts_with("invalid AdmissionReview request:"), "{err}");
+    }
+
+    fn summary(request: &Request) -> (String, String, String, String, String, String, String) {
+        let object = format!("{:?}", request.object.get());
+        (
+            request.raw.to_owned(),
+            request.uid.clone(),
+            format!(
+                "{}/{}/{}",
+                request.group, request.resource, request.subresource
+            ),
+            format!("{}/{}", request.namespace, request.name),
+            request.operation.clone(),
+            request.username.clone(),
+            object,
+        )
+    }
+
+    #[test]
+    fn the_single_pass_agrees_with_the_reference_on_every_shape() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mamori-loadgen/bodies");
+        let mut bodies: Vec<String> = ["pod-compliant", "pod-violating", "deployment"]
+            .iter()
+            .map(|name| std::fs::read_to_string(format!("{dir}/{name}.json")).expect("body"))
+            .collect();
+        let compact = body(r#"{"kind":"Pod","metadata":{"name":"p"}}"#);
+        let value: serde_json::Value = serde_json::from_str(&compact).expect("json");
+        bodies.push(serde_json::to_string_pretty(&value).expect("pretty"));
+        bodies.push(format!(" \n{compact}\n "));
+        // Members in another order, an unknown member, nothing after the request.
+        bodies.push(r#"{ "request" : {"uid":"u","object":null} , "x":[1,{"y":"\u00e9"}], "kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}"#.to_owned());
+        for text in &bodies {
+            let single = decode_single_pass(text.as_bytes())
+                .expect("common shape")
+                .expect("valid");
+            let reference = decode_two_passes(text.as_bytes()).expect("valid");
+            assert_eq!(summary(&single), summary(&reference), "{text}");
+        }
+    }
+
+    #[test]
+    fn what_the_single_pass_leaves_to_the_reference_gets_the_reference_error() {
+        let cases = [
+            "",
+            "[]",
+            "{}",
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#,
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u"}} x"#,
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u"},}"#,
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","kind":"AdmissionReview","request":{"uid":"u"}}"#,
+            r#"{"apiVersion":"v1","kind":"AdmissionReview","request":{"uid":"u"}}"#,
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{}}}"#,
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{"a":1,"a":2}}}"#,
+        ];
+        for text in cases {
+            let decoded = decode(text.as_bytes()).map(|r| summary(&r));
+            let reference = decode_two_passes(text.as_bytes()).map(|r| summary(&r));
+            assert_eq!(decoded, reference, "{text}");
+        }
+        assert!(decode(cases[4].as_bytes())
+            .err()
+            .expect("trailing bytes")
+            .contains("trailing characters"));
     }
 }
