@@ -1290,76 +1290,60 @@ pub fn risks(analyzer: &Analyzer) -> RiskReport {
             pods_by_node.entry(node.as_str()).or_default().push(pod);
         }
     }
-    let namespaces_with_sas = rest
+    let namespaces_with_sas: BTreeSet<&str> = rest
         .service_accounts
         .keys()
         .map(|(ns, _)| ns.as_str())
         .collect();
-    let mut ctx = Context {
-        analyzer,
-        privileges: HashMap::new(),
-        secrets_by_ns,
-        pods_by_node,
-        namespaces_with_sas,
-        risks: Vec::new(),
-        paths: BTreeMap::new(),
-    };
     let attackers: Vec<Subject> = analyzer
         .subjects()
         .filter(|s| !s.is_builtin_system())
         .cloned()
         .collect();
-    for subject in &attackers {
-        let cluster = analyzer.can(subject, None).without_bootstrap();
-        let cluster_dangers = dangers(&cluster, None);
-        let superuser = cluster_dangers.iter().any(|d| d.superuser_cluster);
-        let held: BTreeSet<&str> = cluster_dangers.iter().map(|d| d.rule_id).collect();
-        for danger in &cluster_dangers {
-            ctx.danger_finding(subject, danger);
-        }
-        if superuser {
-            continue; // already holds everything a path could reach
-        }
-        let mut scopes = vec![(None, cluster)];
-        for ns in analyzer.bound_namespaces(subject) {
-            let perms = analyzer.can(subject, Some(&ns)).without_bootstrap();
-            // Only what RoleBindings there add: cluster-wide grants were judged above.
-            let local = Permissions {
-                entries: perms
-                    .entries
-                    .iter()
-                    .filter(|e| !e.cluster_wide)
-                    .cloned()
-                    .collect(),
-                ..perms.clone()
-            };
-            for danger in dangers(&local, Some(&ns)) {
-                if !held.contains(danger.rule_id) {
-                    ctx.danger_finding(subject, &danger);
-                }
-            }
-            scopes.push((Some(ns), local));
-        }
-        for (scope, all) in &scopes {
-            let scope = scope.as_deref();
-            let perms = &risky_only(all);
-            if perms.entries.is_empty() {
-                continue;
-            }
-            ctx.pod_create(subject, perms, scope);
-            ctx.secret_read(subject, perms, scope);
-            ctx.token_create(subject, perms, scope);
-            ctx.impersonate(subject, perms, scope);
-            ctx.bind(subject, perms, scope);
-            ctx.escalate(subject, perms, all, scope);
-            if scope.is_none() {
-                ctx.csr_approval(subject, perms);
-                ctx.nodes_proxy(subject, perms);
-            }
-        }
+    // Subjects are independent: split them over the cores, each worker with its own target cache.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = attackers.len().div_ceil(threads).max(1);
+    let parts: Vec<(Vec<Risk>, BTreeMap<(Subject, PathKind), Risk>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = attackers
+                .chunks(chunk)
+                .map(|subjects| {
+                    let (secrets_by_ns, pods_by_node, namespaces_with_sas) = (
+                        secrets_by_ns.clone(),
+                        pods_by_node.clone(),
+                        namespaces_with_sas.clone(),
+                    );
+                    scope.spawn(move || {
+                        let mut ctx = Context {
+                            analyzer,
+                            privileges: HashMap::new(),
+                            secrets_by_ns,
+                            pods_by_node,
+                            namespaces_with_sas,
+                            risks: Vec::new(),
+                            paths: BTreeMap::new(),
+                        };
+                        for subject in subjects {
+                            analyse_subject(&mut ctx, analyzer, subject);
+                        }
+                        (ctx.risks, ctx.paths)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+    let mut risks = Vec::new();
+    let mut paths = BTreeMap::new();
+    for (part_risks, part_paths) in parts {
+        risks.extend(part_risks);
+        paths.extend(part_paths);
     }
-    let mut risks = ctx.risks;
-    for (_, mut risk) in std::mem::take(&mut ctx.paths) {
+    for (_, mut risk) in paths {
         if let Some(others) = risk.path.as_ref().map(|p| p.other_paths).filter(|n| *n > 0) {
             risk.finding
                 .message
@@ -1379,5 +1363,56 @@ pub fn risks(analyzer: &Analyzer) -> RiskReport {
     RiskReport {
         risks,
         subjects_analysed: attackers.len(),
+    }
+}
+
+/// Findings and paths of one attacker.
+fn analyse_subject(ctx: &mut Context<'_>, analyzer: &Analyzer, subject: &Subject) {
+    let cluster = analyzer.can(subject, None).without_bootstrap();
+    let cluster_dangers = dangers(&cluster, None);
+    let superuser = cluster_dangers.iter().any(|d| d.superuser_cluster);
+    let held: BTreeSet<&str> = cluster_dangers.iter().map(|d| d.rule_id).collect();
+    for danger in &cluster_dangers {
+        ctx.danger_finding(subject, danger);
+    }
+    if superuser {
+        return; // already holds everything a path could reach
+    }
+    let mut scopes = vec![(None, cluster)];
+    for ns in analyzer.bound_namespaces(subject) {
+        let perms = analyzer.can(subject, Some(&ns)).without_bootstrap();
+        // Only what RoleBindings there add: cluster-wide grants were judged above.
+        let local = Permissions {
+            entries: perms
+                .entries
+                .iter()
+                .filter(|e| !e.cluster_wide)
+                .cloned()
+                .collect(),
+            ..perms.clone()
+        };
+        for danger in dangers(&local, Some(&ns)) {
+            if !held.contains(danger.rule_id) {
+                ctx.danger_finding(subject, &danger);
+            }
+        }
+        scopes.push((Some(ns), local));
+    }
+    for (scope, all) in &scopes {
+        let scope = scope.as_deref();
+        let perms = &risky_only(all);
+        if perms.entries.is_empty() {
+            continue;
+        }
+        ctx.pod_create(subject, perms, scope);
+        ctx.secret_read(subject, perms, scope);
+        ctx.token_create(subject, perms, scope);
+        ctx.impersonate(subject, perms, scope);
+        ctx.bind(subject, perms, scope);
+        ctx.escalate(subject, perms, all, scope);
+        if scope.is_none() {
+            ctx.csr_approval(subject, perms);
+            ctx.nodes_proxy(subject, perms);
+        }
     }
 }
