@@ -1274,6 +1274,9 @@ fn role_permissions(
     }
 }
 
+/// What one risks worker found: findings, and the best path per (subject, kind).
+type WorkerOutput = (Vec<Risk>, BTreeMap<(Subject, PathKind), Risk>);
+
 /// Dangerous effective permissions and escalation paths of every non-system subject.
 pub fn risks(analyzer: &Analyzer) -> RiskReport {
     let rest = &analyzer.input_rest;
@@ -1305,38 +1308,37 @@ pub fn risks(analyzer: &Analyzer) -> RiskReport {
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let chunk = attackers.len().div_ceil(threads).max(1);
-    let parts: Vec<(Vec<Risk>, BTreeMap<(Subject, PathKind), Risk>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = attackers
-                .chunks(chunk)
-                .map(|subjects| {
-                    let (secrets_by_ns, pods_by_node, namespaces_with_sas) = (
-                        secrets_by_ns.clone(),
-                        pods_by_node.clone(),
-                        namespaces_with_sas.clone(),
-                    );
-                    scope.spawn(move || {
-                        let mut ctx = Context {
-                            analyzer,
-                            privileges: HashMap::new(),
-                            secrets_by_ns,
-                            pods_by_node,
-                            namespaces_with_sas,
-                            risks: Vec::new(),
-                            paths: BTreeMap::new(),
-                        };
-                        for subject in subjects {
-                            analyse_subject(&mut ctx, analyzer, subject);
-                        }
-                        (ctx.risks, ctx.paths)
-                    })
+    let parts: Vec<WorkerOutput> = std::thread::scope(|scope| {
+        let workers: Vec<_> = attackers
+            .chunks(chunk)
+            .map(|subjects| {
+                let (secrets_by_ns, pods_by_node, namespaces_with_sas) = (
+                    secrets_by_ns.clone(),
+                    pods_by_node.clone(),
+                    namespaces_with_sas.clone(),
+                );
+                scope.spawn(move || {
+                    let mut ctx = Context {
+                        analyzer,
+                        privileges: HashMap::new(),
+                        secrets_by_ns,
+                        pods_by_node,
+                        namespaces_with_sas,
+                        risks: Vec::new(),
+                        paths: BTreeMap::new(),
+                    };
+                    for subject in subjects {
+                        analyse_subject(&mut ctx, analyzer, subject);
+                    }
+                    (ctx.risks, ctx.paths)
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
     let mut risks = Vec::new();
     let mut paths = BTreeMap::new();
     for (part_risks, part_paths) in parts {
