@@ -809,8 +809,19 @@ impl<'a> Parser<'a> {
                 None => return None,
                 Some(b',' | b'[' | b']' | b'{' | b'}' | b':') => break,
                 Some(b' ') => {
-                    if line.get(j + 1) == Some(&b'#') {
-                        return None;
+                    // ` #` starts a comment; the reference scanner also rejects a word that is a lone `-`
+                    // before a flow indicator (`[a -]`), so leave both to it.
+                    match line.get(j + 1) {
+                        Some(b'#') => return None,
+                        Some(b'-')
+                            if matches!(
+                                line.get(j + 2),
+                                Some(b',' | b'[' | b']' | b'{' | b'}')
+                            ) =>
+                        {
+                            return None
+                        }
+                        _ => {}
                     }
                 }
                 Some(b'\t') => return None,
