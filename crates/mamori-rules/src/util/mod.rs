@@ -1,5 +1,6 @@
 //! Helpers shared by rules. Each topic has its own file; rules import what they need.
 
+pub mod encryption;
 pub mod flags;
 pub mod glob;
 pub mod image;

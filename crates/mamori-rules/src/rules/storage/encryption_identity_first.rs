@@ -12,9 +12,10 @@
 //! References: CIS Kubernetes Benchmark 1.2.28 ("Ensure that encryption providers are appropriately configured"); Kubernetes "Encrypting
 //! Confidential Data at Rest"; NSA/CISA hardening guide "Protecting etcd"; MITRE ATT&CK T1552.
 
+use crate::util::encryption::{first_providers, listed_resources, matches_secrets};
 use crate::util::rbac::{attack, cis};
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
-use mamori_model::{Entry, K8sObject, Node, Phase, Severity};
+use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -54,17 +55,8 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
         if first.key != "identity" {
             continue;
         }
-        let resources: Vec<&str> = entry
-            .get("resources")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(Node::as_str)
-            .collect();
-        let secrets = if resources
-            .iter()
-            .any(|r| matches!(*r, "secrets" | "*." | "*.*"))
-        {
+        let resources: Vec<&str> = listed_resources(entry).collect();
+        let secrets = if resources.iter().copied().any(matches_secrets) {
             "; secrets are among them"
         } else {
             ""
@@ -80,31 +72,4 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
             ),
         );
     }
-}
-
-/// `(index, resources entry, first provider's key)` of an EncryptionConfiguration; nothing for other objects.
-fn first_providers(object: &K8sObject) -> impl Iterator<Item = (usize, &Node, &Entry)> {
-    let is_config = object.id.kind == "EncryptionConfiguration"
-        && object
-            .id
-            .api_version
-            .starts_with("apiserver.config.k8s.io/");
-    let entries = if is_config {
-        object
-            .root
-            .get("resources")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-    } else {
-        &[]
-    };
-    entries.iter().enumerate().filter_map(|(i, entry)| {
-        let first = entry
-            .get("providers")?
-            .as_seq()?
-            .first()?
-            .as_map()?
-            .first()?;
-        Some((i, entry, first))
-    })
 }

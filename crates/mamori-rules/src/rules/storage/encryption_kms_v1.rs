@@ -11,6 +11,7 @@
 //! References: Kubernetes "Using a KMS provider for data encryption" (KMS v1 deprecation); CIS Kubernetes
 //! Benchmark 1.2.28.
 
+use crate::util::encryption::{providers, resource_entries};
 use crate::util::rbac::cis;
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
@@ -43,22 +44,9 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     let object = ctx.object;
-    if object.id.kind != "EncryptionConfiguration"
-        || !object
-            .id
-            .api_version
-            .starts_with("apiserver.config.k8s.io/")
-    {
-        return;
-    }
-    let entries = object
-        .root
-        .get("resources")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[]);
+    let entries = resource_entries(object).unwrap_or(&[]);
     for (i, entry) in entries.iter().enumerate() {
-        let providers = entry.get("providers").and_then(Node::as_seq).unwrap_or(&[]);
-        for (j, provider) in providers.iter().enumerate() {
+        for (j, provider) in providers(entry).iter().enumerate() {
             let Some(kms) = provider.entry("kms") else {
                 continue;
             };

@@ -11,9 +11,10 @@
 //!
 //! References: Kubernetes "Encrypting Confidential Data at Rest" and "Using a KMS provider for data
 //! encryption" (KMS v2 recommended); CIS Kubernetes Benchmark 1.2.28.
+use crate::util::encryption::first_providers;
 use crate::util::rbac::cis;
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
-use mamori_model::{Entry, K8sObject, Node, Phase, Severity};
+use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -62,31 +63,4 @@ fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
             ),
         );
     }
-}
-
-/// `(index, resources entry, first provider's key)` of an EncryptionConfiguration; nothing for other objects.
-fn first_providers(object: &K8sObject) -> impl Iterator<Item = (usize, &Node, &Entry)> {
-    let is_config = object.id.kind == "EncryptionConfiguration"
-        && object
-            .id
-            .api_version
-            .starts_with("apiserver.config.k8s.io/");
-    let entries = if is_config {
-        object
-            .root
-            .get("resources")
-            .and_then(Node::as_seq)
-            .unwrap_or(&[])
-    } else {
-        &[]
-    };
-    entries.iter().enumerate().filter_map(|(i, entry)| {
-        let first = entry
-            .get("providers")?
-            .as_seq()?
-            .first()?
-            .as_map()?
-            .first()?;
-        Some((i, entry, first))
-    })
 }

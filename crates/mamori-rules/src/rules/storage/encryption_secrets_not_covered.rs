@@ -11,9 +11,10 @@
 //! References: CIS Kubernetes Benchmark 1.2.28; Kubernetes "Encrypting Confidential Data at Rest" (wildcards
 //! `*.` and `*.*`); NSA/CISA hardening guide "Protecting etcd".
 
+use crate::util::encryption::{listed_resources, matches_secrets, resource_entries};
 use crate::util::rbac::cis;
 use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
-use mamori_model::{Node, Phase, Severity};
+use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -48,26 +49,11 @@ pub static RULE: Rule = Rule {
 
 fn check(ctx: &ObjectCtx<'_>, out: &mut Emitter<'_>) {
     let object = ctx.object;
-    if object.id.kind != "EncryptionConfiguration"
-        || !object
-            .id
-            .api_version
-            .starts_with("apiserver.config.k8s.io/")
-    {
+    let Some(entries) = resource_entries(object) else {
         return;
-    }
-    let entries = object
-        .root
-        .get("resources")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[]);
-    let listed = || {
-        entries
-            .iter()
-            .flat_map(|e| e.get("resources").and_then(Node::as_seq).unwrap_or(&[]))
-            .filter_map(Node::as_str)
     };
-    if listed().any(|r| matches!(r, "secrets" | "*." | "*.*")) {
+    let listed = || entries.iter().flat_map(listed_resources);
+    if listed().any(matches_secrets) {
         return;
     }
     let pos = object
