@@ -3,7 +3,29 @@
 //! Every storage encryption rule reads the file this way, so they agree on what counts as a configuration and
 //! which provider encrypts new writes.
 
+use crate::{RefKind, Reference};
 use mamori_model::{Entry, K8sObject, Node};
+
+/// Kubernetes "Encrypting Confidential Data at Rest": providers, their order and the resource wildcards.
+pub const ENCRYPT_DATA_DOCS: Reference = Reference {
+    kind: RefKind::K8sDocs,
+    id: "Encrypting Confidential Data at Rest",
+    url: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/",
+};
+
+/// Kubernetes "Using a KMS provider for data encryption": KMS v1 deprecation and KMS v2.
+pub const KMS_PROVIDER_DOCS: Reference = Reference {
+    kind: RefKind::K8sDocs,
+    id: "Using a KMS provider for data encryption",
+    url: "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/",
+};
+
+/// NSA/CISA Kubernetes Hardening Guidance, section "Protecting etcd".
+pub const NSA_CISA_PROTECTING_ETCD: Reference = Reference {
+    kind: RefKind::NsaCisa,
+    id: "Protecting etcd",
+    url: "https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF",
+};
 
 /// The `resources[]` entries of an EncryptionConfiguration (empty when the list is missing or not a list);
 /// `None` for any other object.

@@ -9,9 +9,9 @@
 //!
 //! References: Kubernetes "Encrypting Confidential Data at Rest" (providers table: aescbc "not recommended due
 //! to CBC's vulnerability to padding oracle attacks"); CIS Kubernetes Benchmark 1.2.28.
-use crate::util::encryption::{first_providers, listed_resources};
+use crate::util::encryption::{ENCRYPT_DATA_DOCS, first_providers, listed_resources};
 use crate::util::rbac::cis;
-use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
+use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
@@ -27,11 +27,7 @@ pub static RULE: Rule = Rule {
             until every object has been rewritten with the new provider.",
         references: &[
             cis("1.2.28"),
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Encrypting Confidential Data at Rest",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/",
-            },
+            ENCRYPT_DATA_DOCS,
         ],
         fail_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n",
         pass_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - secretbox:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n  - aescbc:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n",

@@ -9,9 +9,9 @@
 //!
 //! References: Kubernetes "Encrypting Confidential Data at Rest" (aesgcm: "must be rotated every 200,000
 //! writes"); CIS Kubernetes Benchmark 1.2.28.
-use crate::util::encryption::first_providers;
+use crate::util::encryption::{ENCRYPT_DATA_DOCS, first_providers};
 use crate::util::rbac::cis;
-use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
+use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
 
 pub static RULE: Rule = Rule {
@@ -28,11 +28,7 @@ pub static RULE: Rule = Rule {
             the old key.",
         references: &[
             cis("1.2.28"),
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Encrypting Confidential Data at Rest",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/",
-            },
+            ENCRYPT_DATA_DOCS,
         ],
         fail_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - aesgcm:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n",
         pass_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///var/run/kms/vault.sock\n",

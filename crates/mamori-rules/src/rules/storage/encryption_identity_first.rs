@@ -12,9 +12,9 @@
 //! References: CIS Kubernetes Benchmark 1.2.28 ("Ensure that encryption providers are appropriately configured"); Kubernetes "Encrypting
 //! Confidential Data at Rest"; NSA/CISA hardening guide "Protecting etcd"; MITRE ATT&CK T1552.
 
-use crate::util::encryption::{first_providers, listed_resources, matches_secrets};
+use crate::util::encryption::{ENCRYPT_DATA_DOCS, NSA_CISA_PROTECTING_ETCD, first_providers, listed_resources, matches_secrets};
 use crate::util::rbac::{attack, cis};
-use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
+use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
@@ -31,16 +31,8 @@ pub static RULE: Rule = Rule {
             secrets -A -o json | kubectl replace -f -` to re-encrypt.",
         references: &[
             cis("1.2.28"),
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Encrypting Confidential Data at Rest",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/",
-            },
-            Reference {
-                kind: RefKind::NsaCisa,
-                id: "Protecting etcd",
-                url: "https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF",
-            },
+            ENCRYPT_DATA_DOCS,
+            NSA_CISA_PROTECTING_ETCD,
             attack("T1552", "https://attack.mitre.org/techniques/T1552/"),
         ],
         fail_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - identity: {}\n  - aescbc:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n",

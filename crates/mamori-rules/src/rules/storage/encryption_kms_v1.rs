@@ -11,9 +11,9 @@
 //! References: Kubernetes "Using a KMS provider for data encryption" (KMS v1 deprecation); CIS Kubernetes
 //! Benchmark 1.2.28.
 
-use crate::util::encryption::{providers, resource_entries};
+use crate::util::encryption::{KMS_PROVIDER_DOCS, providers, resource_entries};
 use crate::util::rbac::cis;
-use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
+use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Node, Phase, Severity};
 
 pub static RULE: Rule = Rule {
@@ -28,11 +28,7 @@ pub static RULE: Rule = Rule {
         remediation: "Switch the kms provider to apiVersion: v2 with a KMS v2 plugin, add it first, restart the API \
             servers, rewrite all secrets, then remove the v1 provider.",
         references: &[
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Using a KMS provider for data encryption",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/",
-            },
+            KMS_PROVIDER_DOCS,
             cis("1.2.28"),
         ],
         fail_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - kms:\n      name: vault\n      endpoint: unix:///var/run/kms/vault.sock\n      cachesize: 1000\n  - identity: {}\n",

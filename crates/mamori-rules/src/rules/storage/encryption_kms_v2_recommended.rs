@@ -11,9 +11,9 @@
 //!
 //! References: Kubernetes "Encrypting Confidential Data at Rest" and "Using a KMS provider for data
 //! encryption" (KMS v2 recommended); CIS Kubernetes Benchmark 1.2.28.
-use crate::util::encryption::first_providers;
+use crate::util::encryption::{ENCRYPT_DATA_DOCS, KMS_PROVIDER_DOCS, first_providers};
 use crate::util::rbac::cis;
-use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
+use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
@@ -29,16 +29,8 @@ pub static RULE: Rule = Rule {
             the current provider after it until all data is rewritten.",
         references: &[
             cis("1.2.28"),
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Encrypting Confidential Data at Rest",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/",
-            },
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Using a KMS provider for data encryption",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/",
-            },
+            ENCRYPT_DATA_DOCS,
+            KMS_PROVIDER_DOCS,
         ],
         fail_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - secretbox:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n",
         pass_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///var/run/kms/vault.sock\n  - secretbox:\n      keys:\n      - name: key1\n        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n",

@@ -11,9 +11,9 @@
 //! References: CIS Kubernetes Benchmark 1.2.28; Kubernetes "Encrypting Confidential Data at Rest" (wildcards
 //! `*.` and `*.*`); NSA/CISA hardening guide "Protecting etcd".
 
-use crate::util::encryption::{listed_resources, matches_secrets, resource_entries};
+use crate::util::encryption::{ENCRYPT_DATA_DOCS, NSA_CISA_PROTECTING_ETCD, listed_resources, matches_secrets, resource_entries};
 use crate::util::rbac::cis;
-use crate::{Check, Emitter, ObjectCtx, RefKind, Reference, Rule, RuleMeta};
+use crate::{Check, Emitter, ObjectCtx, Rule, RuleMeta};
 use mamori_model::{Phase, Severity};
 
 pub static RULE: Rule = Rule {
@@ -29,16 +29,8 @@ pub static RULE: Rule = Rule {
             entry whose first provider encrypts, restart the API servers and rewrite existing secrets.",
         references: &[
             cis("1.2.28"),
-            Reference {
-                kind: RefKind::K8sDocs,
-                id: "Encrypting Confidential Data at Rest",
-                url: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/",
-            },
-            Reference {
-                kind: RefKind::NsaCisa,
-                id: "Protecting etcd",
-                url: "https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF",
-            },
+            ENCRYPT_DATA_DOCS,
+            NSA_CISA_PROTECTING_ETCD,
         ],
         fail_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [configmaps]\n  providers:\n  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///var/run/kms/vault.sock\n",
         pass_example: "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [configmaps]\n  providers:\n  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///var/run/kms/vault.sock\n- resources: [\"*.\"]\n  providers:\n  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///var/run/kms/vault.sock\n",
