@@ -145,13 +145,19 @@ fn severity_of(rule_id: &str) -> Severity {
     mamori_rules::rule(rule_id).map_or(Severity::High, |r| r.meta.severity)
 }
 
-/// Grants allowing any of the (verb, group, resource, subresource) requests for some name.
-fn any_name(perms: &Permissions, requests: &[(&str, &str, &str, &str)]) -> Vec<Arc<Grant>> {
+/// A (group, resource, subresource) that a permission check asks about.
+type Target<'a> = (&'a str, &'a str, &'a str);
+
+/// Grants allowing any of `verbs` on any of `targets` for some name, without repeats. Requests are tried
+/// target by target, each with every verb in turn: that order decides which binding a finding points at.
+fn any_name(perms: &Permissions, verbs: &[&str], targets: &[Target<'_>]) -> Vec<Arc<Grant>> {
     let mut out: Vec<Arc<Grant>> = Vec::new();
-    for (verb, group, res, sub) in requests {
-        for grant in perms.grants_any_name(&resource(verb, group, res, sub, "")) {
-            if !out.contains(&grant) {
-                out.push(grant);
+    for (group, res, sub) in targets {
+        for verb in verbs {
+            for grant in perms.grants_any_name(&resource(verb, group, res, sub, "")) {
+                if !out.contains(&grant) {
+                    out.push(grant);
+                }
             }
         }
     }
@@ -175,6 +181,61 @@ const WORKLOADS: &[(&str, &str)] = &[
     ("", "replicationcontrollers"),
 ];
 const CLIENT_SIGNER: &str = "kubernetes.io/kube-apiserver-client";
+const CERTIFICATES: &str = "certificates.k8s.io";
+/// Roles and cluster roles, the targets of `bind` and `escalate`.
+const ROLES: &[Target<'static>] = &[(RBAC, "roles", ""), (RBAC, "clusterroles", "")];
+const SECRETS: &[Target<'static>] = &[("", "secrets", "")];
+const NODES_PROXY: &[Target<'static>] = &[("", "nodes", "proxy")];
+const CSR_APPROVAL: &[Target<'static>] =
+    &[(CERTIFICATES, "certificatesigningrequests", "approval")];
+
+/// A dangerous permission granted by any of `verbs` on any of `targets` for some name:
+/// (rule id, what the subject can do, verbs, targets).
+type AnyNameCheck = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [Target<'static>],
+);
+
+/// Checked in every scope, in this order (after `rbac.pods-create`).
+const ANY_SCOPE_CHECKS: &[AnyNameCheck] = &[
+    (
+        "rbac.pods-exec-attach",
+        "can exec into or attach to pods",
+        &["create", "get"],
+        &[("", "pods", "exec"), ("", "pods", "attach")],
+    ),
+    ("rbac.bind-verb", "can bind roles", &["bind"], ROLES),
+    (
+        "rbac.escalate-verb",
+        "can escalate roles",
+        &["escalate"],
+        ROLES,
+    ),
+    (
+        "rbac.serviceaccount-token-create",
+        "can create service-account tokens",
+        &["create"],
+        &[("", "serviceaccounts", "token")],
+    ),
+];
+
+/// Checked cluster-wide only (after `rbac.impersonate-verb`), in this order.
+const CLUSTER_ONLY_CHECKS: &[AnyNameCheck] = &[
+    (
+        "rbac.secrets-read-cluster-wide",
+        "can read secrets",
+        &["get", "list", "watch"],
+        SECRETS,
+    ),
+    (
+        "rbac.nodes-proxy",
+        "can reach the kubelet API (nodes/proxy)",
+        &["get", "create", "update", "patch", "delete"],
+        NODES_PROXY,
+    ),
+];
 
 /// (verbs, resources) pairs behind every dangerous permission and path, matched with wildcards as upstream.
 const DANGEROUS: &[(&[&str], &[&str])] = &[
@@ -296,111 +357,29 @@ fn dangers(perms: &Permissions, namespace: Option<&str>) -> Vec<Danger> {
         exact(perms, resource("create", "", "pods", "", "")),
         false,
     );
-    push(
-        "rbac.pods-exec-attach",
-        "can exec into or attach to pods",
-        any_name(
-            perms,
-            &[
-                ("create", "", "pods", "exec"),
-                ("get", "", "pods", "exec"),
-                ("create", "", "pods", "attach"),
-                ("get", "", "pods", "attach"),
-            ],
-        ),
-        false,
-    );
-    push(
-        "rbac.bind-verb",
-        "can bind roles",
-        any_name(
-            perms,
-            &[
-                ("bind", RBAC, "roles", ""),
-                ("bind", RBAC, "clusterroles", ""),
-            ],
-        ),
-        false,
-    );
-    push(
-        "rbac.escalate-verb",
-        "can escalate roles",
-        any_name(
-            perms,
-            &[
-                ("escalate", RBAC, "roles", ""),
-                ("escalate", RBAC, "clusterroles", ""),
-            ],
-        ),
-        false,
-    );
-    push(
-        "rbac.serviceaccount-token-create",
-        "can create service-account tokens",
-        any_name(perms, &[("create", "", "serviceaccounts", "token")]),
-        false,
-    );
-    let mut impersonate = vec![("impersonate", "", "serviceaccounts", "")];
+    for &(rule_id, what, verbs, targets) in ANY_SCOPE_CHECKS {
+        push(rule_id, what, any_name(perms, verbs, targets), false);
+    }
+    let mut impersonate = vec![("", "serviceaccounts", "")];
     if namespace.is_none() {
         impersonate.extend([
-            ("impersonate", "", "users", ""),
-            ("impersonate", "", "groups", ""),
-            ("impersonate", "authentication.k8s.io", "uids", ""),
+            ("", "users", ""),
+            ("", "groups", ""),
+            ("authentication.k8s.io", "uids", ""),
         ]);
     }
     push(
         "rbac.impersonate-verb",
         "can impersonate",
-        any_name(perms, &impersonate),
+        any_name(perms, &["impersonate"], &impersonate),
         false,
     );
     if namespace.is_none() {
-        push(
-            "rbac.secrets-read-cluster-wide",
-            "can read secrets",
-            any_name(
-                perms,
-                &[
-                    ("get", "", "secrets", ""),
-                    ("list", "", "secrets", ""),
-                    ("watch", "", "secrets", ""),
-                ],
-            ),
-            false,
-        );
-        push(
-            "rbac.nodes-proxy",
-            "can reach the kubelet API (nodes/proxy)",
-            any_name(
-                perms,
-                &[
-                    ("get", "", "nodes", "proxy"),
-                    ("create", "", "nodes", "proxy"),
-                    ("update", "", "nodes", "proxy"),
-                    ("patch", "", "nodes", "proxy"),
-                    ("delete", "", "nodes", "proxy"),
-                ],
-            ),
-            false,
-        );
-        let approval = any_name(
-            perms,
-            &[
-                (
-                    "update",
-                    "certificates.k8s.io",
-                    "certificatesigningrequests",
-                    "approval",
-                ),
-                (
-                    "patch",
-                    "certificates.k8s.io",
-                    "certificatesigningrequests",
-                    "approval",
-                ),
-            ],
-        );
-        let signers = any_name(perms, &[("approve", "certificates.k8s.io", "signers", "")]);
+        for &(rule_id, what, verbs, targets) in CLUSTER_ONLY_CHECKS {
+            push(rule_id, what, any_name(perms, verbs, targets), false);
+        }
+        let approval = any_name(perms, &["update", "patch"], CSR_APPROVAL);
+        let signers = any_name(perms, &["approve"], &[(CERTIFICATES, "signers", "")]);
         if !approval.is_empty() && !signers.is_empty() {
             let mut grants = approval;
             grants.extend(
@@ -676,12 +655,7 @@ impl<'a> Context<'a> {
     }
 
     fn secret_read(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
-        if any_name(
-            perms,
-            &[("get", "", "secrets", ""), ("list", "", "secrets", "")],
-        )
-        .is_empty()
-        {
+        if any_name(perms, &["get", "list"], SECRETS).is_empty() {
             return;
         }
         let list = exact(perms, resource("list", "", "secrets", "", ""));
@@ -738,7 +712,7 @@ impl<'a> Context<'a> {
     }
 
     fn token_create(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
-        if any_name(perms, &[("create", "", "serviceaccounts", "token")]).is_empty() {
+        if any_name(perms, &["create"], &[("", "serviceaccounts", "token")]).is_empty() {
             return;
         }
         for ns in self.namespaces(scope) {
@@ -785,10 +759,11 @@ impl<'a> Context<'a> {
     fn impersonate(&mut self, subject: &Subject, perms: &Permissions, scope: Option<&str>) {
         let any = any_name(
             perms,
+            &["impersonate"],
             &[
-                ("impersonate", "", "users", ""),
-                ("impersonate", "", "groups", ""),
-                ("impersonate", "", "serviceaccounts", ""),
+                ("", "users", ""),
+                ("", "groups", ""),
+                ("", "serviceaccounts", ""),
             ],
         );
         if any.is_empty() {
@@ -885,16 +860,7 @@ impl<'a> Context<'a> {
             "rolebindings"
         };
         let create = exact(perms, resource("create", RBAC, binding_resource, "", ""));
-        if create.is_empty()
-            || any_name(
-                perms,
-                &[
-                    ("bind", RBAC, "roles", ""),
-                    ("bind", RBAC, "clusterroles", ""),
-                ],
-            )
-            .is_empty()
-        {
+        if create.is_empty() || any_name(perms, &["bind"], ROLES).is_empty() {
             return;
         }
         let where_ = scope.map_or_else(
@@ -981,15 +947,7 @@ impl<'a> Context<'a> {
         all: &Permissions,
         scope: Option<&str>,
     ) {
-        if any_name(
-            perms,
-            &[
-                ("escalate", RBAC, "roles", ""),
-                ("escalate", RBAC, "clusterroles", ""),
-            ],
-        )
-        .is_empty()
-        {
+        if any_name(perms, &["escalate"], ROLES).is_empty() {
             return;
         }
         // Roles bound to the subject in this scope, which it could rewrite.
@@ -1063,50 +1021,22 @@ impl<'a> Context<'a> {
             perms,
             resource(
                 "update",
-                "certificates.k8s.io",
+                CERTIFICATES,
                 "certificatesigningrequests",
                 "approval",
                 "",
             ),
         );
-        approval.extend(any_name(
-            perms,
-            &[
-                (
-                    "update",
-                    "certificates.k8s.io",
-                    "certificatesigningrequests",
-                    "approval",
-                ),
-                (
-                    "patch",
-                    "certificates.k8s.io",
-                    "certificatesigningrequests",
-                    "approval",
-                ),
-            ],
-        ));
+        approval.extend(any_name(perms, &["update", "patch"], CSR_APPROVAL));
         approval.dedup();
         // Upstream's signer check: approve on signers named exactly, or `<domain>/*`.
         let mut signer = exact(
             perms,
-            resource(
-                "approve",
-                "certificates.k8s.io",
-                "signers",
-                "",
-                CLIENT_SIGNER,
-            ),
+            resource("approve", CERTIFICATES, "signers", "", CLIENT_SIGNER),
         );
         signer.extend(exact(
             perms,
-            resource(
-                "approve",
-                "certificates.k8s.io",
-                "signers",
-                "",
-                "kubernetes.io/*",
-            ),
+            resource("approve", CERTIFICATES, "signers", "", "kubernetes.io/*"),
         ));
         signer.dedup();
         if approval.is_empty() || signer.is_empty() {
@@ -1149,13 +1079,7 @@ impl<'a> Context<'a> {
             .iter()
             .flat_map(|v| exact(perms, resource(v, "", "nodes", "proxy", "")))
             .collect();
-        let any = any_name(
-            perms,
-            &[
-                ("get", "", "nodes", "proxy"),
-                ("create", "", "nodes", "proxy"),
-            ],
-        );
+        let any = any_name(perms, &verbs, NODES_PROXY);
         if any.is_empty() {
             return;
         }
