@@ -11,6 +11,7 @@ mod admission;
 mod date;
 mod parse;
 mod policy;
+mod schema;
 mod suggest;
 
 pub use admission::{AdmissionMode, AdmissionSettings, ModeRule, NamespaceModes};

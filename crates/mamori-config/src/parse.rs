@@ -115,29 +115,7 @@ impl Parser {
 
     /// The entries of a map (nothing for null), reporting a wrong type and unknown keys.
     fn map<'n>(&mut self, node: &'n Node, what: &str, known: &[&str]) -> &'n [Entry] {
-        if node.is_null() {
-            return &[];
-        }
-        let Some(entries) = node.as_map() else {
-            self.error(
-                node.pos,
-                format!("{what} must be a map, found a {}", node.type_name()),
-            );
-            return &[];
-        };
-        for entry in entries {
-            if !known.contains(&entry.key.as_str()) {
-                let hint = closest(&entry.key, known.iter().copied()).map_or_else(
-                    || format!(" (expected one of: {})", known.join(", ")),
-                    |k| format!(" (did you mean {k:?}?)"),
-                );
-                self.error(
-                    entry.key_pos,
-                    format!("unknown key {:?} in {what}{hint}", entry.key),
-                );
-            }
-        }
-        entries
+        crate::schema::map_entries(node, what, known, |pos, message| self.error(pos, message))
     }
 
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
