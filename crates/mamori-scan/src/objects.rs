@@ -7,13 +7,12 @@
 //! ```
 
 use crate::findings::inventory_kinds;
+use crate::pipeline::{merge_in_order, next_batch, BatchResult};
 use crate::{evaluate_object_items, ScanItem, ScanOptions};
 use mamori_model::K8sObject;
 use mamori_pss::Evaluator;
-use mamori_rules::Inventory;
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 /// Objects per batch handed to a worker.
@@ -41,7 +40,7 @@ where
     let settings = &opts.rules.policy.config().settings;
 
     let (batch_tx, batch_rx) = sync_channel::<(u64, Vec<K8sObject>)>(threads * 2);
-    let (result_tx, result_rx) = sync_channel::<(u64, Vec<ScanItem>, Vec<K8sObject>)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<BatchResult>(threads * 2);
     // Credits bound how far the reader runs ahead of the in-order merge.
     let (credit_tx, credit_rx) = sync_channel::<()>(window);
     for _ in 0..window {
@@ -103,35 +102,14 @@ where
         }
         drop(result_tx);
 
-        let mut pending: BTreeMap<u64, (Vec<ScanItem>, Vec<K8sObject>)> = BTreeMap::new();
-        let mut next: u64 = 0;
-        let mut inventory = Inventory::default();
-        for (sequence, items, kept) in result_rx.iter() {
-            pending.insert(sequence, (items, kept));
-            while let Some((items, kept)) = pending.remove(&next) {
-                for item in items {
-                    sink(item);
-                }
-                for object in kept {
-                    inventory.add(object);
-                }
-                next += 1;
-                let _ = credit_tx.send(());
-            }
-        }
+        let inventory = merge_in_order(&result_rx, sink, |_| {
+            let _ = credit_tx.send(());
+        });
         drop(credit_tx);
         if opts.rules.catalogue {
             crate::pipeline::end_of_scan(&inventory, opts, sink);
         }
     });
-}
-
-fn next_batch(batch_rx: &Mutex<Receiver<(u64, Vec<K8sObject>)>>) -> Option<(u64, Vec<K8sObject>)> {
-    // A poisoned lock only means another worker panicked; the receiver itself is still sound.
-    let guard = batch_rx
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    guard.recv().ok()
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub fn scan_with(
     let inventory_kinds = inventory_kinds(opts);
 
     let (batch_tx, batch_rx) = sync_channel::<(u64, Batch)>(threads * 2);
-    let (result_tx, result_rx) = sync_channel::<(u64, Vec<ScanItem>, Vec<K8sObject>)>(threads * 2);
+    let (result_tx, result_rx) = sync_channel::<BatchResult>(threads * 2);
     // Credits bound how far the reader runs ahead of the in-order merge.
     let (credit_tx, credit_rx) = sync_channel::<()>(window);
     for _ in 0..window {
@@ -153,24 +153,10 @@ pub fn scan_with(
         drop(result_tx);
 
         // In-order merge on the calling thread.
-        let mut pending: BTreeMap<u64, (Vec<ScanItem>, Vec<K8sObject>)> = BTreeMap::new();
-        let mut next: u64 = 0;
-        // Objects for the inventory rules, added in input order as batches are delivered.
-        let mut inventory = Inventory::default();
-        for (seq, items, kept) in result_rx.iter() {
-            pending.insert(seq, (items, kept));
-            while let Some((items, kept)) = pending.remove(&next) {
-                for item in items {
-                    sink(item);
-                }
-                for object in kept {
-                    inventory.add(object);
-                }
-                next += 1;
-                delivered.store(next, Ordering::Release);
-                let _ = credit_tx.send(());
-            }
-        }
+        let inventory = merge_in_order(&result_rx, sink, |count| {
+            delivered.store(count, Ordering::Release);
+            let _ = credit_tx.send(());
+        });
         drop(credit_tx);
         if opts.rules.catalogue {
             end_of_scan(&inventory, opts, sink);
@@ -224,7 +210,40 @@ pub(crate) fn end_of_scan(
     }
 }
 
-fn next_batch(batch_rx: &Mutex<Receiver<(u64, Batch)>>) -> Option<(u64, Batch)> {
+/// What a worker sends back for one batch: its sequence number, the items for the sink and the objects kept
+/// for the inventory rules.
+pub(crate) type BatchResult = (u64, Vec<ScanItem>, Vec<K8sObject>);
+
+/// The in-order merge on the calling thread. Worker results arrive in any order; once every earlier batch has
+/// been delivered, a batch's items go to `sink` and its kept objects into the returned inventory (so both
+/// follow input order), then `on_delivered` gets the number of batches delivered so far (callers return a
+/// reader credit there). Returns when every worker has dropped its sender.
+pub(crate) fn merge_in_order(
+    results: &Receiver<BatchResult>,
+    sink: &mut dyn FnMut(ScanItem),
+    mut on_delivered: impl FnMut(u64),
+) -> Inventory {
+    let mut pending: BTreeMap<u64, (Vec<ScanItem>, Vec<K8sObject>)> = BTreeMap::new();
+    let mut next: u64 = 0;
+    let mut inventory = Inventory::default();
+    for (seq, items, kept) in results.iter() {
+        pending.insert(seq, (items, kept));
+        while let Some((items, kept)) = pending.remove(&next) {
+            for item in items {
+                sink(item);
+            }
+            for object in kept {
+                inventory.add(object);
+            }
+            next += 1;
+            on_delivered(next);
+        }
+    }
+    inventory
+}
+
+/// The next batch for a worker, with its sequence number; `None` once the reader is done.
+pub(crate) fn next_batch<T>(batch_rx: &Mutex<Receiver<(u64, T)>>) -> Option<(u64, T)> {
     // A poisoned lock only means another worker panicked; the receiver itself is still sound.
     let guard = batch_rx
         .lock()
