@@ -13,7 +13,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{allowed, annotation, pod_review, warnings, Pki, Reply};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 
 /// Defaults and exemptions the way a cluster admin writes them (upstream format).
 const POD_SECURITY_CONFIG: &str = r#"
@@ -190,10 +192,30 @@ impl Harness {
         reply.json()
     }
 
-    async fn get(&self, path: &str) -> Reply {
-        support::request(self.addr(), &self.client, "GET", path, None, Vec::new())
+    /// The reply to a pod CREATE review (`support::pod_review`).
+    async fn review_pod(&self, uid: &str, namespace: &str, pod: Value, username: &str) -> Value {
+        self.validate(&pod_review(uid, namespace, pod, username))
             .await
-            .expect("GET")
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.get_as(&self.client, path).await.expect("GET")
+    }
+
+    /// GET `path` as the client `config` describes (another CA, a client certificate or none).
+    async fn get_as(
+        &self,
+        config: &Arc<rustls::ClientConfig>,
+        path: &str,
+    ) -> Result<Reply, String> {
+        support::request(self.addr(), config, "GET", path, None, Vec::new()).await
+    }
+
+    /// A new TLS connection from the test client.
+    async fn connect(&self) -> TlsStream<TcpStream> {
+        support::connect(self.addr(), &self.client)
+            .await
+            .expect("connect")
     }
 
     async fn post(&self, content_type: Option<&str>, body: Vec<u8>) -> Reply {
@@ -228,12 +250,12 @@ async fn pod_security_verdicts_over_tls() {
 
     // Allowed: a restricted pod in a restricted namespace; the review is echoed with response.uid.
     let reply = harness
-        .validate(&pod_review(
+        .review_pod(
             "uid-allowed",
             "restricted",
             support::restricted_pod("good", "restricted"),
             "alice",
-        ))
+        )
         .await;
     assert!(allowed(&reply), "{reply}");
     assert_eq!(reply["apiVersion"], "admission.k8s.io/v1");
@@ -247,12 +269,12 @@ async fn pod_security_verdicts_over_tls() {
 
     // Denied: a privileged pod, with upstream's Forbidden status.
     let reply = harness
-        .validate(&pod_review(
+        .review_pod(
             "uid-denied",
             "restricted",
             support::privileged_pod("bad", "restricted"),
             "alice",
-        ))
+        )
         .await;
     assert!(!allowed(&reply), "{reply}");
     let status = &reply["response"]["status"];
@@ -270,12 +292,12 @@ async fn pod_security_verdicts_over_tls() {
 
     // Warned and audited: baseline enforce lets it in, restricted warn/audit report it.
     let reply = harness
-        .validate(&pod_review(
+        .review_pod(
             "uid-warned",
             "baseline",
             support::baseline_pod("meh", "baseline"),
             "alice",
-        ))
+        )
         .await;
     assert!(allowed(&reply), "{reply}");
     let warned = warnings(&reply);
@@ -292,35 +314,30 @@ async fn pod_security_verdicts_over_tls() {
     );
 
     // Exemptions: user, namespace, runtimeClass.
-    let reply = harness
-        .validate(&pod_review(
+    let mut kata = support::privileged_pod("kata-pod", "restricted");
+    kata["spec"]["runtimeClassName"] = json!("kata");
+    let exempted = [
+        (
             "uid-user",
             "restricted",
             support::privileged_pod("by-admin", "restricted"),
             "break-glass-admin",
-        ))
-        .await;
-    assert!(allowed(&reply), "{reply}");
-    assert_eq!(annotation(&reply, "exempt"), Some("user"));
-
-    let reply = harness
-        .validate(&pod_review(
+            "user",
+        ),
+        (
             "uid-ns",
             "exempt-ns",
             support::privileged_pod("in-exempt", "exempt-ns"),
             "alice",
-        ))
-        .await;
-    assert!(allowed(&reply), "{reply}");
-    assert_eq!(annotation(&reply, "exempt"), Some("namespace"));
-
-    let mut kata = support::privileged_pod("kata-pod", "restricted");
-    kata["spec"]["runtimeClassName"] = json!("kata");
-    let reply = harness
-        .validate(&pod_review("uid-rc", "restricted", kata, "alice"))
-        .await;
-    assert!(allowed(&reply), "{reply}");
-    assert_eq!(annotation(&reply, "exempt"), Some("runtimeClass"));
+            "namespace",
+        ),
+        ("uid-rc", "restricted", kata, "alice", "runtimeClass"),
+    ];
+    for (uid, namespace, pod, username, exemption) in exempted {
+        let reply = harness.review_pod(uid, namespace, pod, username).await;
+        assert!(allowed(&reply), "{reply}");
+        assert_eq!(annotation(&reply, "exempt"), Some(exemption), "{uid}");
+    }
 
     // Workloads: never enforced, warned at the (defaulted) warn level.
     let privileged_spec = support::privileged_pod("x", "restricted")["spec"].clone();
@@ -381,7 +398,7 @@ async fn catalogue_rules_deny_and_dry_run_warns() {
 
     let harness = start(Setup::default()).await;
     let reply = harness
-        .validate(&pod_review("uid-latest", "open", latest.clone(), "alice"))
+        .review_pod("uid-latest", "open", latest.clone(), "alice")
         .await;
     assert!(!allowed(&reply), "{reply}");
     let message = reply["response"]["status"]["message"]
@@ -395,7 +412,7 @@ async fn catalogue_rules_deny_and_dry_run_warns() {
     })
     .await;
     let reply = dry
-        .validate(&pod_review("uid-latest-dry", "open", latest, "alice"))
+        .review_pod("uid-latest-dry", "open", latest, "alice")
         .await;
     assert!(allowed(&reply), "dry-run never denies: {reply}");
     let warned = warnings(&reply);
@@ -428,9 +445,7 @@ async fn http_errors_match_upstream() {
     assert_eq!(reply.status, 400, "{}", reply.text());
 
     // 413 without a Content-Length (chunked), detected while reading.
-    let mut stream = support::connect(harness.addr(), &harness.client)
-        .await
-        .expect("connect");
+    let mut stream = harness.connect().await;
     stream
         .write_all(
             b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
@@ -514,9 +529,7 @@ async fn http_errors_match_upstream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_timeout_bounds_a_slow_body() {
     let harness = start(Setup::default()).await;
-    let mut stream = support::connect(harness.addr(), &harness.client)
-        .await
-        .expect("connect");
+    let mut stream = harness.connect().await;
     stream
         .write_all(
             b"POST /validate?timeout=300ms HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{",
@@ -540,15 +553,7 @@ async fn mutual_tls_requires_a_client_certificate() {
         ..Setup::default()
     })
     .await;
-    let anonymous = support::request(
-        harness.addr(),
-        &harness.client,
-        "GET",
-        "/healthz",
-        None,
-        Vec::new(),
-    )
-    .await;
+    let anonymous = harness.get_as(&harness.client, "/healthz").await;
     assert!(
         anonymous.is_err(),
         "a client without a certificate is refused: {anonymous:?}"
@@ -556,15 +561,7 @@ async fn mutual_tls_requires_a_client_certificate() {
 
     let stranger_pki = Pki::new("someone else");
     let stranger = support::client_config(&harness.pki.ca_pem, Some(&stranger_pki.client("x")));
-    let reply = support::request(
-        harness.addr(),
-        &stranger,
-        "GET",
-        "/healthz",
-        None,
-        Vec::new(),
-    )
-    .await;
+    let reply = harness.get_as(&stranger, "/healthz").await;
     assert!(
         reply.is_err(),
         "a certificate from another CA is refused: {reply:?}"
@@ -574,16 +571,10 @@ async fn mutual_tls_requires_a_client_certificate() {
         &harness.pki.ca_pem,
         Some(&harness.pki.client("kube-apiserver")),
     );
-    let reply = support::request(
-        harness.addr(),
-        &api_server,
-        "GET",
-        "/healthz",
-        None,
-        Vec::new(),
-    )
-    .await
-    .expect("a client with a certificate from the CA is accepted");
+    let reply = harness
+        .get_as(&api_server, "/healthz")
+        .await
+        .expect("a client with a certificate from the CA is accepted");
     assert_eq!(reply.status, 200);
     let reply = support::validate(
         harness.addr(),
@@ -595,9 +586,7 @@ async fn mutual_tls_requires_a_client_certificate() {
 }
 
 async fn served_certificate(harness: &Harness) -> Vec<u8> {
-    let stream = support::connect(harness.addr(), &harness.client)
-        .await
-        .expect("connect");
+    let stream = harness.connect().await;
     stream
         .get_ref()
         .1
@@ -621,9 +610,7 @@ async fn certificate_rotation_while_serving() {
     let first = served_certificate(&harness).await;
 
     // A connection opened before the rotation keeps working on its certificate.
-    let mut early = support::connect(harness.addr(), &harness.client)
-        .await
-        .expect("connect");
+    let mut early = harness.connect().await;
 
     let second = harness.pki.server("second");
     // Key first, then certificate, as a careless rotation would: the mismatched moment is rejected, the final
@@ -648,12 +635,7 @@ async fn certificate_rotation_while_serving() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    early
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    let (status, _) = read_response(&mut early).await;
-    assert_eq!(status, 200);
+    assert_eq!(healthz_on(&mut early).await, 200);
 
     // A broken pair (certificate without its key) is rejected; the current certificate stays.
     let third = harness.pki.server("third");
@@ -669,6 +651,15 @@ async fn certificate_rotation_while_serving() {
         !metrics.contains("mamori_admission_certificate_reloads_total{result=\"failure\"} 0"),
         "{metrics}"
     );
+}
+
+/// Sends `GET /healthz` on an open connection and returns the response status.
+async fn healthz_on<S: tokio::io::AsyncRead + AsyncWrite + Unpin>(stream: &mut S) -> u16 {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    read_response(stream).await.0
 }
 
 /// Reads one HTTP/1.1 response (Content-Length framed) from a raw stream.
@@ -722,9 +713,7 @@ async fn graceful_shutdown_drains_in_flight_requests() {
     // Two requests in flight: head and half the body sent.
     let mut in_flight = Vec::new();
     for _ in 0..2 {
-        let mut stream = support::connect(harness.addr(), &harness.client)
-            .await
-            .expect("connect");
+        let mut stream = harness.connect().await;
         let head = format!(
             "POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             body.len()
@@ -735,13 +724,8 @@ async fn graceful_shutdown_drains_in_flight_requests() {
         in_flight.push(stream);
     }
     // An idle keep-alive connection is closed by the shutdown.
-    let mut idle = support::connect(harness.addr(), &harness.client)
-        .await
-        .expect("connect");
-    idle.write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    assert_eq!(read_response(&mut idle).await.0, 200);
+    let mut idle = harness.connect().await;
+    assert_eq!(healthz_on(&mut idle).await, 200);
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     let addr = harness.addr();
@@ -784,12 +768,12 @@ async fn readiness_follows_the_cluster_cache() {
     assert_eq!(reply.status, 503);
     // Before the sync a pod cannot be checked: upstream's namespace lookup failure denies it.
     let reply = harness
-        .validate(&pod_review(
+        .review_pod(
             "uid-early",
             "restricted",
             support::restricted_pod("p", "restricted"),
             "alice",
-        ))
+        )
         .await;
     assert!(!allowed(&reply), "{reply}");
     assert_eq!(
@@ -818,12 +802,12 @@ async fn readiness_follows_the_cluster_cache() {
     harness.cluster.replace_pods(HashMap::new());
     assert_eq!(harness.get("/readyz").await.status, 200);
     let reply = harness
-        .validate(&pod_review(
+        .review_pod(
             "uid-late",
             "restricted",
             support::restricted_pod("p", "restricted"),
             "alice",
-        ))
+        )
         .await;
     assert!(allowed(&reply), "{reply}");
     let metrics = harness.get("/metrics").await.text();
@@ -835,16 +819,14 @@ async fn metrics_count_requests_decisions_and_latency() {
     let harness = start(Setup::default()).await;
     let mut latest = support::baseline_pod("latest", "open");
     latest["spec"]["containers"][0]["image"] = json!("nginx:latest");
+    harness.review_pod("m1", "open", latest, "alice").await;
     harness
-        .validate(&pod_review("m1", "open", latest, "alice"))
-        .await;
-    harness
-        .validate(&pod_review(
+        .review_pod(
             "m2",
             "restricted",
             support::restricted_pod("ok", "restricted"),
             "alice",
-        ))
+        )
         .await;
     harness.post(Some("text/plain"), b"{}".to_vec()).await;
     let reply = harness.get("/metrics").await;
@@ -1018,9 +1000,5 @@ async fn connection_limit_holds_further_clients_back() {
         .expect("served once a slot frees")
         .expect("task")
         .expect("handshake");
-    third
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    assert_eq!(read_response(&mut third).await.0, 200);
+    assert_eq!(healthz_on(&mut third).await, 200);
 }
