@@ -8,7 +8,8 @@ use fake_api::{fixture, scenario, FakeApi, Route};
 use mamori_cluster::{
     fetch, fetch_streaming, scan_kinds, ClusterError, ClusterOptions, FetchItem, Fetched,
 };
-use mamori_model::{Node, Value};
+use mamori_model::{K8sObject, Node, Value};
+use std::path::PathBuf;
 
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.reader-token";
 const PODS: &str = "/api/v1/pods";
@@ -28,6 +29,20 @@ fn fetch_from(api: &FakeApi, token: &str, namespace: Option<&str>) -> Fetched {
     fetch(&opts, scan_kinds())
 }
 
+/// Fetches every scan kind with the kubeconfig at `kubeconfig` and default options otherwise.
+fn fetch_with_kubeconfig(kubeconfig: PathBuf) -> Fetched {
+    let opts = ClusterOptions {
+        kubeconfig: Some(kubeconfig),
+        ..ClusterOptions::default()
+    };
+    fetch(&opts, scan_kinds())
+}
+
+/// A route answering the first page of `path` with `status` and the fixture file `fixture_file`.
+fn first_page(path: &str, status: u16, fixture_file: &str) -> Route {
+    Route::new(path, None, status, &fixture(fixture_file))
+}
+
 /// The shop scenario with `replace`d routes (same path and continue token) and `extra` ones.
 fn shop_with(replace: Vec<Route>) -> Vec<Route> {
     let mut routes = scenario("shop");
@@ -38,13 +53,33 @@ fn shop_with(replace: Vec<Route>) -> Vec<Route> {
     routes
 }
 
-fn names_of(fetched: &Fetched, kind: &str) -> Vec<String> {
+fn objects_of<'a>(fetched: &'a Fetched, kind: &str) -> Vec<&'a K8sObject> {
     fetched
         .objects
         .iter()
         .filter(|o| o.id.kind == kind)
+        .collect()
+}
+
+fn names_of(fetched: &Fetched, kind: &str) -> Vec<String> {
+    objects_of(fetched, kind)
+        .into_iter()
         .map(|o| o.id.name.clone())
         .collect()
+}
+
+/// Every error of a fetch as the user reads it.
+fn error_messages(fetched: &Fetched) -> Vec<String> {
+    fetched.errors.iter().map(ToString::to_string).collect()
+}
+
+/// The first error as the user reads it (empty when there is none).
+fn first_error(fetched: &Fetched) -> String {
+    fetched
+        .errors
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
 fn contains_text(node: &Node, needle: &str) -> bool {
@@ -135,11 +170,7 @@ fn secrets_are_listed_as_metadata_only() {
         .iter()
         .filter(|s| s.path != "/api/v1/secrets")
         .all(|s| !s.accept.contains("PartialObjectMetadata")));
-    let secrets: Vec<_> = fetched
-        .objects
-        .iter()
-        .filter(|o| o.id.kind == "Secret")
-        .collect();
+    let secrets = objects_of(&fetched, "Secret");
     assert_eq!(secrets.len(), 2);
     for secret in secrets {
         assert_eq!(secret.id.api_version, "v1");
@@ -158,20 +189,15 @@ fn secrets_are_listed_as_metadata_only() {
 #[test]
 fn secret_data_is_dropped_even_when_the_server_sends_it() {
     // A server (or proxy) ignoring the metadata-only Accept header answers with full Secrets.
-    let routes = shop_with(vec![Route::new(
+    let routes = shop_with(vec![first_page(
         "/api/v1/secrets",
-        None,
         200,
-        &fixture("shop/secrets-full.json"),
+        "shop/secrets-full.json",
     )]);
     let api = FakeApi::start(TOKEN, routes);
     let fetched = fetch_from(&api, TOKEN, None);
     assert!(fetched.errors.is_empty(), "{:?}", fetched.errors);
-    let secrets: Vec<_> = fetched
-        .objects
-        .iter()
-        .filter(|o| o.id.kind == "Secret")
-        .collect();
+    let secrets = objects_of(&fetched, "Secret");
     assert_eq!(secrets.len(), 2);
     for secret in secrets {
         assert!(secret.root.get("data").is_none());
@@ -183,24 +209,17 @@ fn secret_data_is_dropped_even_when_the_server_sends_it() {
 #[test]
 fn forbidden_list_names_the_kind_and_permission_and_the_rest_is_read() {
     let routes = shop_with(vec![
-        Route::new(
-            "/api/v1/secrets",
-            None,
-            403,
-            &fixture("status-403-secrets.json"),
-        ),
-        Route::new(
+        first_page("/api/v1/secrets", 403, "status-403-secrets.json"),
+        first_page(
             "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-            None,
             403,
-            &fixture("status-403-clusterroles.json"),
+            "status-403-clusterroles.json",
         ),
     ]);
     let api = FakeApi::start(TOKEN, routes);
     let fetched = fetch_from(&api, TOKEN, None);
-    let messages: Vec<String> = fetched.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
-        messages,
+        error_messages(&fetched),
         [
             "cannot list secrets (group \"\", all namespaces): forbidden: the credentials lack \"list\" on \
              \"secrets\"; grant it (see deploy/mamori-reader-clusterrole.yaml)",
@@ -229,9 +248,8 @@ fn rejected_credentials_give_one_error() {
     let api = FakeApi::start(TOKEN, scenario("shop"));
     let fetched = fetch_from(&api, "expired-token", None);
     assert!(fetched.objects.is_empty());
-    let messages: Vec<String> = fetched.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
-        messages,
+        error_messages(&fetched),
         [format!(
             "the API server at {} rejected the credentials of context \"shop-admin@fake\" (401 Unauthorized: \
              Unauthorized): they are missing, expired or invalid; log in again or refresh the kubeconfig",
@@ -253,13 +271,7 @@ fn unreachable_server_names_address_and_cause() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let server = format!("https://127.0.0.1:{port}");
     let kubeconfig = fake_api::write_kubeconfig(dir.path(), &server, &api.ca_pem, "gone", TOKEN);
-    let fetched = fetch(
-        &ClusterOptions {
-            kubeconfig: Some(kubeconfig),
-            ..ClusterOptions::default()
-        },
-        scan_kinds(),
-    );
+    let fetched = fetch_with_kubeconfig(kubeconfig);
     assert!(fetched.objects.is_empty());
     let [error] = fetched.errors.as_slice() else {
         panic!("one error expected: {:?}", fetched.errors);
@@ -282,19 +294,9 @@ fn untrusted_server_certificate_is_refused() {
     // The kubeconfig trusts another CA than the one that signed the server's certificate.
     let kubeconfig =
         fake_api::write_kubeconfig(dir.path(), &api.url(), &other.ca_pem, "mitm", TOKEN);
-    let fetched = fetch(
-        &ClusterOptions {
-            kubeconfig: Some(kubeconfig),
-            ..ClusterOptions::default()
-        },
-        scan_kinds(),
-    );
+    let fetched = fetch_with_kubeconfig(kubeconfig);
     assert!(fetched.objects.is_empty());
-    let message = fetched
-        .errors
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let message = first_error(&fetched);
     assert!(
         message.starts_with("cannot reach the API server at"),
         "{message}"
@@ -336,9 +338,8 @@ fn expired_continue_token_without_resume_token_is_an_error() {
     )]);
     let api = FakeApi::start(TOKEN, routes);
     let fetched = fetch_from(&api, TOKEN, None);
-    let messages: Vec<String> = fetched.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
-        messages,
+        error_messages(&fetched),
         ["cannot finish listing pods (group \"\", all namespaces): the continue token expired (410 Gone) after 3 \
           objects and the server offered no token to resume; those objects are incomplete, run again"]
     );
@@ -347,11 +348,10 @@ fn expired_continue_token_without_resume_token_is_an_error() {
 
 #[test]
 fn server_errors_and_unserved_kinds() {
-    let routes = shop_with(vec![Route::new(
+    let routes = shop_with(vec![first_page(
         "/apis/apps/v1/deployments",
-        None,
         500,
-        &fixture("status-500.json"),
+        "status-500.json",
     )]);
     let routes: Vec<Route> = routes
         .into_iter()
@@ -359,9 +359,8 @@ fn server_errors_and_unserved_kinds() {
         .collect();
     let api = FakeApi::start(TOKEN, routes);
     let fetched = fetch_from(&api, TOKEN, None);
-    let messages: Vec<String> = fetched.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
-        messages,
+        error_messages(&fetched),
         ["cannot list deployments (group \"apps\", all namespaces): the API server answered 500: etcdserver: \
           request timed out"]
     );
@@ -414,24 +413,13 @@ fn invalid_namespace_and_unknown_context_are_configuration_errors() {
         },
         scan_kinds(),
     );
-    let messages: Vec<String> = fetched.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
-        messages,
+        error_messages(&fetched),
         ["cannot load the cluster configuration: context \"prod\" is not in the kubeconfig"]
     );
 
-    let fetched = fetch(
-        &ClusterOptions {
-            kubeconfig: Some(dir.path().join("missing")),
-            ..ClusterOptions::default()
-        },
-        scan_kinds(),
-    );
-    let message = fetched
-        .errors
-        .first()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let fetched = fetch_with_kubeconfig(dir.path().join("missing"));
+    let message = first_error(&fetched);
     assert!(
         message.starts_with("cannot load the cluster configuration: "),
         "{message}"
@@ -493,19 +481,9 @@ fn streaming_delivers_pages_in_kind_order_with_small_concurrency() {
 fn credentials_rejected_mid_fetch_are_reported_once() {
     // The probe passes, then the token stops working (expired during a long fetch): every later LIST gets 401.
     let routes = shop_with(vec![
-        Route::new(PODS, None, 401, &fixture("status-401.json")),
-        Route::new(
-            "/apis/apps/v1/deployments",
-            None,
-            401,
-            &fixture("status-401.json"),
-        ),
-        Route::new(
-            "/apis/batch/v1/jobs",
-            None,
-            401,
-            &fixture("status-401.json"),
-        ),
+        first_page(PODS, 401, "status-401.json"),
+        first_page("/apis/apps/v1/deployments", 401, "status-401.json"),
+        first_page("/apis/batch/v1/jobs", 401, "status-401.json"),
     ]);
     let api = FakeApi::start(TOKEN, routes);
     let fetched = fetch_from(&api, TOKEN, None);
