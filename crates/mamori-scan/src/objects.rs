@@ -7,7 +7,7 @@
 //! ```
 
 use crate::findings::inventory_kinds;
-use crate::pipeline::{merge_in_order, next_batch, BatchResult};
+use crate::pipeline::{merge_in_order, spawn_workers, worker_threads, BatchResult};
 use crate::{evaluate_object_items, ScanItem, ScanOptions};
 use mamori_model::K8sObject;
 use mamori_pss::Evaluator;
@@ -29,15 +29,17 @@ where
     I: IntoIterator<Item = K8sObject>,
     I::IntoIter: Send,
 {
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, usize::from)
-    } else {
-        opts.threads
-    };
+    let threads = worker_threads(opts);
     let window = threads * 4;
     let evaluator = Evaluator::new();
     let inventory_kinds = inventory_kinds(opts);
     let settings = &opts.rules.policy.config().settings;
+    let evaluate = |object: K8sObject, items: &mut Vec<ScanItem>, kept: &mut Vec<K8sObject>| {
+        items.extend(evaluate_object_items(&object, opts, &evaluator));
+        if mamori_rules::wanted_by_inventory(&object, &inventory_kinds, settings) {
+            kept.push(object);
+        }
+    };
 
     let (batch_tx, batch_rx) = sync_channel::<(u64, Vec<K8sObject>)>(threads * 2);
     let (result_tx, result_rx) = sync_channel::<BatchResult>(threads * 2);
@@ -79,27 +81,7 @@ where
             }
         });
 
-        for _ in 0..threads {
-            let result_tx = result_tx.clone();
-            let batch_rx = &batch_rx;
-            let evaluator = &evaluator;
-            let inventory_kinds = &inventory_kinds;
-            scope.spawn(move || {
-                while let Some((sequence, batch)) = next_batch(batch_rx) {
-                    let mut items = Vec::with_capacity(batch.len());
-                    let mut kept = Vec::new();
-                    for object in batch {
-                        items.extend(evaluate_object_items(&object, opts, evaluator));
-                        if mamori_rules::wanted_by_inventory(&object, inventory_kinds, settings) {
-                            kept.push(object);
-                        }
-                    }
-                    if result_tx.send((sequence, items, kept)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        spawn_workers(scope, threads, &batch_rx, &result_tx, &evaluate);
         drop(result_tx);
 
         let inventory = merge_in_order(&result_rx, sink, |_| {

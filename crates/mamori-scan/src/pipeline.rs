@@ -8,8 +8,9 @@ use mamori_pss::Evaluator;
 use mamori_rules::Inventory;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Mutex;
+use std::thread::Scope;
 
 /// Tuning of the pipeline. The defaults suit both small CI runs and very large inputs.
 #[derive(Debug, Clone)]
@@ -51,11 +52,7 @@ pub fn scan_with(
     config: &PipelineConfig,
     sink: &mut dyn FnMut(ScanItem),
 ) -> PipelineStats {
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, usize::from)
-    } else {
-        opts.threads
-    };
+    let threads = worker_threads(opts);
     let window = if config.window == 0 {
         threads * 4
     } else {
@@ -64,6 +61,10 @@ pub fn scan_with(
     let batch_docs = config.batch_docs.max(1);
     let evaluator = Evaluator::new();
     let inventory_kinds = inventory_kinds(opts);
+    let evaluate = |item, items: &mut Vec<ScanItem>, kept: &mut Vec<K8sObject>| match item {
+        Ok(doc) => evaluate_loaded(&doc, opts, &evaluator, items, &inventory_kinds, kept),
+        Err(err) => items.push(ScanItem::Error(err)),
+    };
 
     let (batch_tx, batch_rx) = sync_channel::<(u64, Batch)>(threads * 2);
     let (result_tx, result_rx) = sync_channel::<BatchResult>(threads * 2);
@@ -122,34 +123,7 @@ pub fn scan_with(
             (sent, documents, max_in_flight)
         });
 
-        for _ in 0..threads {
-            let result_tx = result_tx.clone();
-            let batch_rx = &batch_rx;
-            let evaluator = &evaluator;
-            let inventory_kinds = &inventory_kinds;
-            scope.spawn(move || {
-                while let Some((seq, batch)) = next_batch(batch_rx) {
-                    let mut items = Vec::with_capacity(batch.len());
-                    let mut kept = Vec::new();
-                    for item in batch {
-                        match item {
-                            Ok(doc) => evaluate_loaded(
-                                &doc,
-                                opts,
-                                evaluator,
-                                &mut items,
-                                inventory_kinds,
-                                &mut kept,
-                            ),
-                            Err(err) => items.push(ScanItem::Error(err)),
-                        }
-                    }
-                    if result_tx.send((seq, items, kept)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        spawn_workers(scope, threads, &batch_rx, &result_tx, &evaluate);
         drop(result_tx);
 
         // In-order merge on the calling thread.
@@ -210,6 +184,45 @@ pub(crate) fn end_of_scan(
     }
 }
 
+/// Worker threads for a scan: `opts.threads`, or one per available core when it is 0.
+pub(crate) fn worker_threads(opts: &ScanOptions) -> usize {
+    if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        opts.threads
+    }
+}
+
+/// Starts `threads` workers on `scope`. Each takes batches until the reader is done, runs `evaluate` on every
+/// element (it appends items for the sink and objects kept for the inventory rules) and sends the results
+/// back with the batch's sequence number; a worker stops early once the merge side is gone.
+pub(crate) fn spawn_workers<'scope, 'env, T, F>(
+    scope: &'scope Scope<'scope, 'env>,
+    threads: usize,
+    batches: &'env Mutex<Receiver<(u64, Vec<T>)>>,
+    results: &SyncSender<BatchResult>,
+    evaluate: &'env F,
+) where
+    T: Send,
+    F: Fn(T, &mut Vec<ScanItem>, &mut Vec<K8sObject>) + Sync,
+{
+    for _ in 0..threads {
+        let results = results.clone();
+        scope.spawn(move || {
+            while let Some((sequence, batch)) = next_batch(batches) {
+                let mut items = Vec::with_capacity(batch.len());
+                let mut kept = Vec::new();
+                for element in batch {
+                    evaluate(element, &mut items, &mut kept);
+                }
+                if results.send((sequence, items, kept)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
 /// What a worker sends back for one batch: its sequence number, the items for the sink and the objects kept
 /// for the inventory rules.
 pub(crate) type BatchResult = (u64, Vec<ScanItem>, Vec<K8sObject>);
@@ -243,7 +256,7 @@ pub(crate) fn merge_in_order(
 }
 
 /// The next batch for a worker, with its sequence number; `None` once the reader is done.
-pub(crate) fn next_batch<T>(batch_rx: &Mutex<Receiver<(u64, T)>>) -> Option<(u64, T)> {
+fn next_batch<T>(batch_rx: &Mutex<Receiver<(u64, T)>>) -> Option<(u64, T)> {
     // A poisoned lock only means another worker panicked; the receiver itself is still sound.
     let guard = batch_rx
         .lock()
