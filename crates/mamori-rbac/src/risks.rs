@@ -505,6 +505,25 @@ impl<'a> Context<'a> {
         });
     }
 
+    /// Records a path from `subject` through `steps` to `target`'s most dangerous permission, unless the
+    /// target is the subject itself or has no such permission; `steps` is only built for a recorded path.
+    fn path_via(
+        &mut self,
+        subject: &Subject,
+        kind: PathKind,
+        grants: &[Arc<Grant>],
+        target: &Subject,
+        steps: impl FnOnce() -> Vec<Step>,
+    ) {
+        if target == subject {
+            return;
+        }
+        let Some(end) = self.privilege(target) else {
+            return;
+        };
+        self.path_to(subject, kind, grants, steps(), target, &end);
+    }
+
     /// Records a path ending at `target`'s most dangerous permission.
     fn path_to(
         &mut self,
@@ -629,27 +648,22 @@ impl<'a> Context<'a> {
         }
         for ns in self.namespaces(scope) {
             for (target, sa_label) in self.service_accounts(&ns) {
-                if &target == subject {
-                    continue;
-                }
-                let Some(end) = self.privilege(&target) else {
-                    continue;
-                };
-                let steps = vec![
-                    Self::step(
-                        subject,
-                        format!("can create {} in namespace {ns}", kinds.join("/")),
-                        format!("a pod in {ns}"),
-                        &grants,
-                    ),
-                    Step {
-                        actor: format!("a pod in {ns}"),
-                        action: format!("runs as {target} (spec.serviceAccountName)"),
-                        target: target.to_string(),
-                        enabled_by: vec![sa_label],
-                    },
-                ];
-                self.path_to(subject, PathKind::PodCreate, &grants, steps, &target, &end);
+                self.path_via(subject, PathKind::PodCreate, &grants, &target, || {
+                    vec![
+                        Self::step(
+                            subject,
+                            format!("can create {} in namespace {ns}", kinds.join("/")),
+                            format!("a pod in {ns}"),
+                            &grants,
+                        ),
+                        Step {
+                            actor: format!("a pod in {ns}"),
+                            action: format!("runs as {target} (spec.serviceAccountName)"),
+                            target: target.to_string(),
+                            enabled_by: vec![sa_label],
+                        },
+                    ]
+                });
             }
         }
     }
@@ -683,30 +697,25 @@ impl<'a> Context<'a> {
                     namespace: ns.clone(),
                     name: secret.service_account.clone(),
                 };
-                if &target == subject {
-                    continue;
-                }
-                let Some(end) = self.privilege(&target) else {
-                    continue;
-                };
-                let steps = vec![
-                    Self::step(
-                        subject,
-                        format!("can read secrets in namespace {ns}"),
-                        format!("Secret {ns}/{}", secret.name),
-                        &grants,
-                    ),
-                    Step {
-                        actor: format!("Secret {ns}/{}", secret.name),
-                        action: format!("holds the token of {target}"),
-                        target: target.to_string(),
-                        enabled_by: vec![format!(
-                            "{} (type kubernetes.io/service-account-token)",
-                            secret.origin.label()
-                        )],
-                    },
-                ];
-                self.path_to(subject, PathKind::SecretRead, &grants, steps, &target, &end);
+                self.path_via(subject, PathKind::SecretRead, &grants, &target, || {
+                    vec![
+                        Self::step(
+                            subject,
+                            format!("can read secrets in namespace {ns}"),
+                            format!("Secret {ns}/{}", secret.name),
+                            &grants,
+                        ),
+                        Step {
+                            actor: format!("Secret {ns}/{}", secret.name),
+                            action: format!("holds the token of {target}"),
+                            target: target.to_string(),
+                            enabled_by: vec![format!(
+                                "{} (type kubernetes.io/service-account-token)",
+                                secret.origin.label()
+                            )],
+                        },
+                    ]
+                });
             }
         }
     }
@@ -724,34 +733,25 @@ impl<'a> Context<'a> {
                     perms,
                     resource("create", "", "serviceaccounts", "token", name),
                 );
-                if grants.is_empty() || &target == subject {
+                if grants.is_empty() {
                     continue;
                 }
-                let Some(end) = self.privilege(&target) else {
-                    continue;
-                };
-                let steps = vec![
-                    Self::step(
-                        subject,
-                        format!("can create serviceaccounts/token for {ns}/{name}"),
-                        target.to_string(),
-                        &grants,
-                    ),
-                    Step {
-                        actor: subject.to_string(),
-                        action: format!("mints a token of {target} (TokenRequest)"),
-                        target: target.to_string(),
-                        enabled_by: vec![sa_label],
-                    },
-                ];
-                self.path_to(
-                    subject,
-                    PathKind::TokenCreate,
-                    &grants,
-                    steps,
-                    &target,
-                    &end,
-                );
+                self.path_via(subject, PathKind::TokenCreate, &grants, &target, || {
+                    vec![
+                        Self::step(
+                            subject,
+                            format!("can create serviceaccounts/token for {ns}/{name}"),
+                            target.to_string(),
+                            &grants,
+                        ),
+                        Step {
+                            actor: subject.to_string(),
+                            action: format!("mints a token of {target} (TokenRequest)"),
+                            target: target.to_string(),
+                            enabled_by: vec![sa_label],
+                        },
+                    ]
+                });
             }
         }
     }
