@@ -60,15 +60,43 @@ struct RequestWire<'a, O> {
     old_object: Option<&'a RawValue>,
 }
 
-/// `request.object` decoded straight into a tree while the request is read (no intermediate raw slice and no
-/// second scan), without the bookkeeping nothing evaluates (`managedFields`, kubectl's last-applied copy).
-#[derive(Default)]
-struct EagerObject(Option<Node>);
+/// How much of the request's objects is built into trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ObjectParts {
+    /// Everything but the bookkeeping nothing evaluates (`managedFields`, kubectl's last-applied copy): what
+    /// catalogue rules need.
+    AllButBookkeeping,
+    /// Only what Pod Security reads ([`JsonNode::deserialize_pod_security_fields`]): when no catalogue rule
+    /// runs at admission. Rejects exactly what the full build rejects.
+    PodSecurity,
+}
 
-impl<'de> Deserialize<'de> for EagerObject {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<EagerObject, D::Error> {
-        JsonNode::deserialize_without_bookkeeping(deserializer)
-            .map(|node| EagerObject(Some(node.0).filter(|n| !n.is_null())))
+impl ObjectParts {
+    fn decode_str(self, text: &str) -> Result<Option<Node>, String> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let node = match self {
+            ObjectParts::AllButBookkeeping => JsonNode::deserialize_without_bookkeeping(&mut de),
+            ObjectParts::PodSecurity => JsonNode::deserialize_pod_security_fields(&mut de),
+        }
+        .and_then(|node| de.end().map(|()| node))
+        .map_err(|e| e.to_string())?;
+        Ok(Some(node.0).filter(|n| !n.is_null()))
+    }
+}
+
+/// `request.object` decoded straight into a tree while the request is read (no intermediate raw slice and no
+/// second scan); `POD_SECURITY` = [`ObjectParts::PodSecurity`], else [`ObjectParts::AllButBookkeeping`].
+#[derive(Default)]
+struct EagerObject<const POD_SECURITY: bool>(Option<Node>);
+
+impl<'de, const POD_SECURITY: bool> Deserialize<'de> for EagerObject<POD_SECURITY> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let node = if POD_SECURITY {
+            JsonNode::deserialize_pod_security_fields(deserializer)
+        } else {
+            JsonNode::deserialize_without_bookkeeping(deserializer)
+        };
+        node.map(|node| EagerObject(Some(node.0).filter(|n| !n.is_null())))
     }
 }
 
@@ -77,31 +105,32 @@ impl<'de> Deserialize<'de> for EagerObject {
 /// UPDATE's never is.
 pub(crate) struct LazyObject<'a> {
     raw: Option<&'a RawValue>,
+    parts: ObjectParts,
     node: OnceCell<Result<Option<Node>, String>>,
 }
 
 impl<'a> LazyObject<'a> {
-    fn new(raw: Option<&'a RawValue>) -> LazyObject<'a> {
+    fn new(raw: Option<&'a RawValue>, parts: ObjectParts) -> LazyObject<'a> {
         LazyObject {
             raw,
+            parts,
             node: OnceCell::new(),
         }
     }
 
-    fn decoded(node: Option<Node>) -> LazyObject<'a> {
+    fn decoded(node: Option<Node>, parts: ObjectParts) -> LazyObject<'a> {
         LazyObject {
             raw: None,
+            parts,
             node: OnceCell::from(Ok(node)),
         }
     }
 
     fn decode(&self) -> Result<Option<Node>, String> {
-        let Some(raw) = self.raw else {
-            return Ok(None);
-        };
-        serde_json::from_str::<JsonNode>(raw.get())
-            .map(|node| Some(node.0).filter(|n| !n.is_null()))
-            .map_err(|e| e.to_string())
+        match self.raw {
+            Some(raw) => self.parts.decode_str(raw.get()),
+            None => Ok(None),
+        }
     }
 
     /// The object (`Ok(None)` when absent or null), or why it could not be decoded.
@@ -145,10 +174,26 @@ pub(crate) struct Request<'a> {
 /// The common case is one pass ([`decode_single_pass`]). Anything it does not handle (escaped keys, a
 /// duplicate envelope field, trailing bytes, any error) goes through [`decode_two_passes`], which is the
 /// reference: its errors and results are what the single pass must reproduce.
-pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
-    match decode_single_pass(body) {
+pub(crate) fn decode(body: &[u8], parts: ObjectParts) -> Result<Request<'_>, String> {
+    let single = match parts {
+        ObjectParts::AllButBookkeeping => decode_single_pass::<false>(body),
+        ObjectParts::PodSecurity => decode_single_pass::<true>(body),
+    };
+    match single {
         Some(request) => request,
-        None => decode_two_passes(body),
+        None => match parts {
+            ObjectParts::AllButBookkeeping => decode_two_passes::<false>(body),
+            ObjectParts::PodSecurity => decode_two_passes::<true>(body),
+        },
+    }
+}
+
+/// The [`ObjectParts`] an `EagerObject::<POD_SECURITY>` builds.
+const fn parts_of(pod_security: bool) -> ObjectParts {
+    if pod_security {
+        ObjectParts::PodSecurity
+    } else {
+        ObjectParts::AllButBookkeeping
     }
 }
 
@@ -156,7 +201,10 @@ pub(crate) fn decode(body: &[u8]) -> Result<Request<'_>, String> {
 /// so the walk only sees the punctuation between them), the request decoded with its object tree, and the
 /// request's span taken from where serde_json stopped, for the verbatim echo. `None` = not the common shape
 /// or not valid: the caller falls back to the reference path, which reports the error.
-fn decode_single_pass(body: &[u8]) -> Option<Result<Request<'_>, String>> {
+fn decode_single_pass<const POD_SECURITY: bool>(
+    body: &[u8],
+) -> Option<Result<Request<'_>, String>> {
+    let parts = parts_of(POD_SECURITY);
     // UTF-8 is checked once for the whole body; serde_json then reads `&str` input without re-validating every
     // string it meets (its byte-slice reader validates each one, ~9 % of the server's CPU in a profile).
     let text = std::str::from_utf8(body).ok()?;
@@ -195,9 +243,10 @@ fn decode_single_pass(body: &[u8]) -> Option<Result<Request<'_>, String>> {
                 at = end;
             }
             "request" if request.is_none() => {
-                let (mut wire, end) = next_value::<RequestWire<'_, EagerObject>>(text, at)?;
+                let (mut wire, end) =
+                    next_value::<RequestWire<'_, EagerObject<POD_SECURITY>>>(text, at)?;
                 let raw = text.get(at..end)?;
-                let object = LazyObject::decoded(wire.object.0.take());
+                let object = LazyObject::decoded(wire.object.0.take(), parts);
                 request = Some((raw, wire.without_object(), object));
                 at = end;
             }
@@ -214,7 +263,7 @@ fn decode_single_pass(body: &[u8]) -> Option<Result<Request<'_>, String>> {
         return None;
     }
     let (raw, wire, object) = request?;
-    Some(request_from(raw, wire, object))
+    Some(request_from(raw, wire, object, parts))
 }
 
 /// The value starting at `at` and the offset just past it; `None` when it is not a `T`.
@@ -239,7 +288,8 @@ fn skip_whitespace(body: &[u8], mut at: usize) -> usize {
 /// built on the way. Should that second pass fail (malformed request field, or an object the tree builder
 /// refuses, such as one with duplicate keys), the request is read again with the object kept raw, so a bad
 /// object is denied when used and bad fields are a 400, as before objects were decoded eagerly.
-fn decode_two_passes(body: &[u8]) -> Result<Request<'_>, String> {
+fn decode_two_passes<const POD_SECURITY: bool>(body: &[u8]) -> Result<Request<'_>, String> {
+    let parts = parts_of(POD_SECURITY);
     let envelope: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| format!("invalid AdmissionReview JSON: {e}"))?;
     let api_version = envelope.api_version.as_deref().unwrap_or("");
@@ -252,25 +302,27 @@ fn decode_two_passes(body: &[u8]) -> Result<Request<'_>, String> {
     let raw = envelope
         .request
         .ok_or_else(|| "AdmissionReview has no request".to_owned())?;
-    let (wire, object) = match serde_json::from_str::<RequestWire<'_, EagerObject>>(raw.get()) {
-        Ok(mut wire) => {
-            let object = LazyObject::decoded(wire.object.0.take());
-            (wire.without_object(), object)
-        }
-        Err(_) => {
-            let mut wire: RequestWire<'_, Option<&RawValue>> = serde_json::from_str(raw.get())
-                .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
-            let object = LazyObject::new(wire.object.take());
-            (wire.without_object(), object)
-        }
-    };
-    request_from(raw.get(), wire, object)
+    let (wire, object) =
+        match serde_json::from_str::<RequestWire<'_, EagerObject<POD_SECURITY>>>(raw.get()) {
+            Ok(mut wire) => {
+                let object = LazyObject::decoded(wire.object.0.take(), parts);
+                (wire.without_object(), object)
+            }
+            Err(_) => {
+                let mut wire: RequestWire<'_, Option<&RawValue>> = serde_json::from_str(raw.get())
+                    .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
+                let object = LazyObject::new(wire.object.take(), parts);
+                (wire.without_object(), object)
+            }
+        };
+    request_from(raw.get(), wire, object, parts)
 }
 
 fn request_from<'a>(
     raw: &'a str,
     wire: RequestWire<'a, ()>,
     object: LazyObject<'a>,
+    parts: ObjectParts,
 ) -> Result<Request<'a>, String> {
     let uid = wire
         .uid
@@ -287,7 +339,7 @@ fn request_from<'a>(
         operation: wire.operation.unwrap_or_default(),
         username: wire.user_info.username,
         object,
-        old_object: LazyObject::new(wire.old_object),
+        old_object: LazyObject::new(wire.old_object, parts),
     })
 }
 
@@ -534,7 +586,8 @@ mod tests {
         let text = body(
             r#"{"kind":"Pod","metadata":{"name":"p","managedFields":[{"manager":"m"}],"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"}}}"#,
         );
-        let request = decode(text.as_bytes()).expect("valid review");
+        let request =
+            decode(text.as_bytes(), ObjectParts::AllButBookkeeping).expect("valid review");
         assert_eq!(request.uid, "u1");
         assert_eq!(request.operation, "UPDATE");
         let object = request.object.get().expect("decoded").expect("present");
@@ -558,18 +611,21 @@ mod tests {
     #[test]
     fn an_object_the_tree_refuses_is_an_error_of_the_object_not_of_the_request() {
         let text = body(r#"{"kind":"Pod","kind":"Pod"}"#);
-        let request = decode(text.as_bytes()).expect("the request itself is fine");
+        let request = decode(text.as_bytes(), ObjectParts::AllButBookkeeping)
+            .expect("the request itself is fine");
         let err = request.object.get().expect_err("duplicate key");
         assert!(err.contains("duplicate key"), "{err}");
         let null = body("null");
-        let request = decode(null.as_bytes()).expect("valid");
+        let request = decode(null.as_bytes(), ObjectParts::AllButBookkeeping).expect("valid");
         assert_eq!(request.object.get(), Ok(None));
     }
 
     #[test]
     fn bad_request_fields_are_still_rejected() {
         let text = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":5,"object":{}}}"#;
-        let err = decode(text.as_bytes()).err().expect("uid is not a string");
+        let err = decode(text.as_bytes(), ObjectParts::AllButBookkeeping)
+            .err()
+            .expect("uid is not a string");
         assert!(err.starts_with("invalid AdmissionReview request:"), "{err}");
     }
 
@@ -603,10 +659,15 @@ mod tests {
         // Members in another order, an unknown member, nothing after the request.
         bodies.push(r#"{ "request" : {"uid":"u","object":null} , "x":[1,{"y":"\u00e9"}], "kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}"#.to_owned());
         for text in &bodies {
-            let single = decode_single_pass(text.as_bytes())
+            let single = decode_single_pass::<false>(text.as_bytes())
                 .expect("common shape")
                 .expect("valid");
-            let reference = decode_two_passes(text.as_bytes()).expect("valid");
+            let reference = decode_two_passes::<false>(text.as_bytes()).expect("valid");
+            assert_eq!(summary(&single), summary(&reference), "{text}");
+            let single = decode_single_pass::<true>(text.as_bytes())
+                .expect("common shape")
+                .expect("valid");
+            let reference = decode_two_passes::<true>(text.as_bytes()).expect("valid");
             assert_eq!(summary(&single), summary(&reference), "{text}");
         }
     }
@@ -626,13 +687,74 @@ mod tests {
             r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{"a":1,"a":2}}}"#,
         ];
         for text in cases {
-            let decoded = decode(text.as_bytes()).map(|r| summary(&r));
-            let reference = decode_two_passes(text.as_bytes()).map(|r| summary(&r));
+            let decoded =
+                decode(text.as_bytes(), ObjectParts::AllButBookkeeping).map(|r| summary(&r));
+            let reference = decode_two_passes::<false>(text.as_bytes()).map(|r| summary(&r));
+            assert_eq!(decoded, reference, "{text}");
+            let decoded = decode(text.as_bytes(), ObjectParts::PodSecurity).map(|r| summary(&r));
+            let reference = decode_two_passes::<true>(text.as_bytes()).map(|r| summary(&r));
             assert_eq!(decoded, reference, "{text}");
         }
-        assert!(decode(cases[4].as_bytes())
+        assert!(decode(cases[4].as_bytes(), ObjectParts::PodSecurity)
             .err()
             .expect("trailing bytes")
             .contains("trailing characters"));
+    }
+
+    #[test]
+    fn pod_security_parts_leave_out_unread_container_fields_and_status() {
+        let text = body(
+            r#"{"kind":"Pod","metadata":{"name":"p"},"spec":{"hostNetwork":true,"containers":[{"name":"c","image":"i","env":[{"name":"A","value":"1"}],"resources":{},"securityContext":{"privileged":true},"readinessProbe":{"httpGet":{"host":"h"}}}]},"status":{"phase":"Running"}}"#,
+        );
+        let full = decode(text.as_bytes(), ObjectParts::AllButBookkeeping).expect("valid");
+        let lean = decode(text.as_bytes(), ObjectParts::PodSecurity).expect("valid");
+        let full = full.object.get().expect("decoded").expect("present");
+        let lean = lean.object.get().expect("decoded").expect("present");
+        let container = |root: &Node| -> Vec<String> {
+            root.path(&["spec", "containers"])
+                .and_then(Node::as_seq)
+                .and_then(|items| items.first())
+                .and_then(Node::as_map)
+                .map(|entries| entries.iter().map(|e| e.key.clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            container(full),
+            [
+                "name",
+                "image",
+                "env",
+                "resources",
+                "securityContext",
+                "readinessProbe"
+            ]
+        );
+        assert_eq!(
+            container(lean),
+            ["name", "image", "securityContext", "readinessProbe"]
+        );
+        assert!(full.get("status").is_some());
+        assert_eq!(lean.get("status"), None);
+        assert_eq!(lean.get("metadata"), full.get("metadata"));
+        assert_eq!(
+            lean.path(&["spec", "hostNetwork"]),
+            full.path(&["spec", "hostNetwork"])
+        );
+    }
+
+    #[test]
+    fn pod_security_parts_reject_what_the_full_build_rejects() {
+        // A duplicate key inside a skipped field (env) is still an error of the object, as in the full build.
+        let text = body(
+            r#"{"kind":"Pod","spec":{"containers":[{"name":"c","env":[{"name":"A","name":"B"}]}]}}"#,
+        );
+        for parts in [ObjectParts::AllButBookkeeping, ObjectParts::PodSecurity] {
+            let request = decode(text.as_bytes(), parts).expect("the request itself is fine");
+            let err = request.object.get().expect_err("duplicate key");
+            assert_eq!(
+                err, "duplicate key \"name\" at line 1 column 73",
+                "{parts:?}"
+            );
+        }
     }
 }

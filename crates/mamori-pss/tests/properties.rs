@@ -260,7 +260,7 @@ fn find<'r>(result: &'r PssResult, id: &str) -> Option<&'r mamori_pss::CheckResu
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: std::env::var("MAMORI_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_trees_never_panic(root in arbitrary_node(), kind in prop::sample::select(KINDS)) {

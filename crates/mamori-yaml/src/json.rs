@@ -11,6 +11,7 @@
 use crate::{Limits, YamlError};
 use mamori_model::{Entry, Node, Pos, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
@@ -27,7 +28,7 @@ pub fn parse_json(text: &[u8], limits: &Limits) -> Result<Node, YamlError> {
             ),
         });
     }
-    let mut builder = Builder::new(limits.max_nodes, false);
+    let mut builder = Builder::new(limits.max_nodes, Place::Elsewhere);
     let mut de = serde_json::Deserializer::from_slice(text);
     let node = builder
         .seed()
@@ -77,7 +78,7 @@ pub struct JsonNode(pub Node);
 
 impl<'de> serde::Deserialize<'de> for JsonNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonNode, D::Error> {
-        let mut builder = Builder::new(usize::MAX, false);
+        let mut builder = Builder::new(usize::MAX, Place::Elsewhere);
         builder.seed().deserialize(deserializer).map(JsonNode)
     }
 }
@@ -85,12 +86,28 @@ impl<'de> serde::Deserialize<'de> for JsonNode {
 impl JsonNode {
     /// Deserializes an API object as [`JsonNode`] does, except that the root object's `metadata.managedFields`
     /// and `metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]` are skipped (still
-    /// syntax-checked, never built): server-side apply bookkeeping and a full JSON copy of the object, which
+    /// checked, never built): server-side apply bookkeeping and a full JSON copy of the object, which
     /// nothing that evaluates the object reads. For admission's hot path; the generic JSON path keeps them.
     pub fn deserialize_without_bookkeeping<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<JsonNode, D::Error> {
-        let mut builder = Builder::new(usize::MAX, true);
+        let mut builder = Builder::new(usize::MAX, Place::Root);
+        builder.seed().deserialize(deserializer).map(JsonNode)
+    }
+
+    /// Deserializes an API object keeping only what Pod Security reads: as
+    /// [`JsonNode::deserialize_without_bookkeeping`], and also without the root `status`, and, in every
+    /// container list under the root `spec` (`containers`, `initContainers`, `ephemeralContainers` at any
+    /// depth, so pods and every workload template alike), without the container fields outside
+    /// [`POD_SECURITY_CONTAINER_FIELDS`] (`env`, `resources`, `command`, `volumeMounts`, …).
+    ///
+    /// Skipped values are still checked exactly as built ones (JSON syntax, duplicate keys, nesting depth), so
+    /// an object is rejected by this path if and only if the full tree would reject it; only the tree is
+    /// smaller. For admission without catalogue rules, where Pod Security is the only reader of the object.
+    pub fn deserialize_pod_security_fields<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<JsonNode, D::Error> {
+        let mut builder = Builder::new(usize::MAX, Place::PodSecurityRoot);
         builder.seed().deserialize(deserializer).map(JsonNode)
     }
 }
@@ -98,32 +115,66 @@ impl JsonNode {
 /// The annotation `kubectl apply` writes: the whole last-applied object as JSON text.
 const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
+/// The container fields Pod Security reads (`mamori_pss::PodView`: the name for messages, the security
+/// context, host ports, probe and lifecycle handler hosts) plus `image`, which admission compares to tell a
+/// significant pod update. Everything else of a container is skipped by
+/// [`JsonNode::deserialize_pod_security_fields`], and of these, probes, lifecycle handlers and ports keep only
+/// the parts Pod Security reads (`httpGet.host`, `tcpSocket.host`, `hostPort`).
+pub const POD_SECURITY_CONTAINER_FIELDS: &[&str] = &[
+    "name",
+    "image",
+    "securityContext",
+    "ports",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+];
+
+/// Pod and workload spec fields Pod Security never reads at any depth (scheduling, selectors, rollout): the
+/// lean build skips them wherever they appear under the root `spec`. Pod Security's reads under `spec` are
+/// the pod template path (`template`, `jobTemplate`, `spec`, `metadata`), the pod spec fields of
+/// `mamori_pss::PodView` and `runtimeClassName`, none of which is named here.
+const POD_SECURITY_UNREAD_SPEC_FIELDS: &[&str] = &[
+    "affinity",
+    "tolerations",
+    "nodeSelector",
+    "topologySpreadConstraints",
+    "dnsConfig",
+    "imagePullSecrets",
+    "readinessGates",
+    "schedulingGates",
+    "resourceClaims",
+    "hostAliases",
+    "selector",
+    "strategy",
+];
+
 /// Shared state of one tree build: the node budget and scratch stacks. A map's entries (a sequence's items)
 /// are pushed on the stack while it is read, then moved into one exactly-sized vector, instead of growing a
 /// vector per node (most Kubernetes maps have a handful of entries; growth cost 2–3 allocations each).
-struct Builder {
+struct Builder<'de> {
     budget: usize,
     entries: Vec<Entry>,
     items: Vec<Node>,
-    skip_bookkeeping: bool,
+    /// Keys of the maps being skipped, for their duplicate check (a stack, like `entries`).
+    skip_keys: Vec<Cow<'de, str>>,
+    root: Place,
 }
 
-impl Builder {
-    fn new(budget: usize, skip_bookkeeping: bool) -> Builder {
+impl<'de> Builder<'de> {
+    fn new(budget: usize, root: Place) -> Builder<'de> {
         Builder {
             budget,
             entries: Vec::with_capacity(64),
             items: Vec::with_capacity(32),
-            skip_bookkeeping,
+            skip_keys: Vec::new(),
+            root,
         }
     }
 
-    fn seed(&mut self) -> NodeSeed<'_> {
-        let place = if self.skip_bookkeeping {
-            Place::Root
-        } else {
-            Place::Elsewhere
-        };
+    fn seed(&mut self) -> NodeSeed<'_, 'de> {
+        let place = self.root;
         NodeSeed {
             builder: self,
             place,
@@ -131,12 +182,31 @@ impl Builder {
     }
 }
 
-/// Where a node is, as far as skipping bookkeeping cares (only the root object's metadata).
+/// Where a node is, as far as skipping parts of an admitted object cares.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
+    /// The root of an object whose bookkeeping is skipped.
     Root,
+    /// The root of an object built for Pod Security only.
+    PodSecurityRoot,
     RootMetadata,
     RootAnnotations,
+    /// Under the root `spec` of an object built for Pod Security only.
+    Spec,
+    /// The value of a `containers`/`initContainers`/`ephemeralContainers` key under [`Place::Spec`].
+    ContainerList,
+    /// An item of a [`Place::ContainerList`] sequence.
+    Container,
+    /// A container's `ports`, and one port in it.
+    Ports,
+    Port,
+    /// A container's `lifecycle`.
+    Lifecycle,
+    /// A probe, or a lifecycle `postStart`/`preStop` handler.
+    Handler,
+    /// A handler's `httpGet` or `tcpSocket`.
+    HandlerAction,
+    /// Anywhere else: built in full.
     Elsewhere,
 }
 
@@ -144,22 +214,59 @@ impl Place {
     /// The place of the value under `key`, or `None` when that value is skipped.
     fn child(self, key: &str) -> Option<Place> {
         match (self, key) {
-            (Place::Root, "metadata") => Some(Place::RootMetadata),
+            (Place::Root | Place::PodSecurityRoot, "metadata") => Some(Place::RootMetadata),
+            (Place::PodSecurityRoot, "status") => None,
+            (Place::PodSecurityRoot, "spec") => Some(Place::Spec),
             (Place::RootMetadata, "annotations") => Some(Place::RootAnnotations),
             (Place::RootMetadata, "managedFields") => None,
             (Place::RootAnnotations, LAST_APPLIED_ANNOTATION) => None,
+            (Place::Spec, "containers" | "initContainers" | "ephemeralContainers") => {
+                Some(Place::ContainerList)
+            }
+            (Place::Spec, key) if POD_SECURITY_UNREAD_SPEC_FIELDS.contains(&key) => None,
+            // A container list that is a map is kept as it is (Pod Security reports its type).
+            (Place::Spec | Place::ContainerList, _) => Some(Place::Spec),
+            (Place::Container, "ports") => Some(Place::Ports),
+            (Place::Container, "livenessProbe" | "readinessProbe" | "startupProbe") => {
+                Some(Place::Handler)
+            }
+            (Place::Container, "lifecycle") => Some(Place::Lifecycle),
+            (Place::Container, key) if POD_SECURITY_CONTAINER_FIELDS.contains(&key) => {
+                Some(Place::Elsewhere)
+            }
+            (Place::Lifecycle, "postStart" | "preStop") => Some(Place::Handler),
+            (Place::Handler, "httpGet" | "tcpSocket") => Some(Place::HandlerAction),
+            (Place::HandlerAction, "host") | (Place::Port, "hostPort") => Some(Place::Elsewhere),
+            (
+                Place::Container
+                | Place::Lifecycle
+                | Place::Handler
+                | Place::HandlerAction
+                | Place::Port,
+                _,
+            ) => None,
             _ => Some(Place::Elsewhere),
+        }
+    }
+
+    /// The place of a sequence's items.
+    fn item(self) -> Place {
+        match self {
+            Place::Spec => Place::Spec,
+            Place::ContainerList => Place::Container,
+            Place::Ports => Place::Port,
+            _ => Place::Elsewhere,
         }
     }
 }
 
 /// Builds a node and charges it to the builder's node budget.
-struct NodeSeed<'b> {
-    builder: &'b mut Builder,
+struct NodeSeed<'b, 'de> {
+    builder: &'b mut Builder<'de>,
     place: Place,
 }
 
-impl NodeSeed<'_> {
+impl NodeSeed<'_, '_> {
     fn charge<E: de::Error>(&mut self) -> Result<(), E> {
         if self.builder.budget == 0 {
             return Err(E::custom("document has more nodes than the limit allows"));
@@ -169,7 +276,7 @@ impl NodeSeed<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
+impl<'de> DeserializeSeed<'de> for NodeSeed<'_, 'de> {
     type Value = Node;
 
     fn deserialize<D: Deserializer<'de>>(mut self, deserializer: D) -> Result<Node, D::Error> {
@@ -180,7 +287,7 @@ impl<'de> DeserializeSeed<'de> for NodeSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for NodeSeed<'_> {
+impl<'de> Visitor<'de> for NodeSeed<'_, 'de> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -225,9 +332,10 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let builder = self.builder;
         let start = builder.items.len();
+        let place = self.place.item();
         while let Some(node) = seq.next_element_seed(NodeSeed {
             builder: &mut *builder,
-            place: Place::Elsewhere,
+            place,
         })? {
             builder.items.push(node);
         }
@@ -243,12 +351,12 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
         // hostile object with 100k keys stays linear.
         let mut seen: Option<HashSet<String>> = None;
         // Skipped keys are remembered too, so a duplicate of one is still an error.
-        let mut skipped: Vec<String> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
+        let mut skipped: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             let own = builder.entries.get(start..).unwrap_or_default();
             let duplicate = skipped.contains(&key)
                 || match &mut seen {
-                    Some(set) => set.contains(&key),
+                    Some(set) => set.contains(key.as_ref()),
                     None => {
                         let dup = own.iter().any(|e| e.key == key);
                         if own.len() >= 32 {
@@ -261,10 +369,24 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
                 return Err(de::Error::custom(format!("duplicate key {key:?}")));
             }
             let Some(child_place) = place.child(&key) else {
-                map.next_value::<de::IgnoredAny>()?;
-                skipped.push(key);
+                map.next_value_seed(CheckedSkip {
+                    keys: &mut builder.skip_keys,
+                })?;
+                if skipped.len() >= 32 && seen.is_none() {
+                    // Many skipped keys: move every key seen so far into the set.
+                    let mut set: HashSet<String> = own.iter().map(|e| e.key.clone()).collect();
+                    set.extend(skipped.drain(..).map(Cow::into_owned));
+                    seen = Some(set);
+                }
+                match &mut seen {
+                    Some(set) => {
+                        set.insert(key.into_owned());
+                    }
+                    None => skipped.push(key),
+                }
                 continue;
             };
+            let key = key.into_owned();
             if let Some(set) = &mut seen {
                 set.insert(key.clone());
             }
@@ -279,6 +401,126 @@ impl<'de> Visitor<'de> for NodeSeed<'_> {
             });
         }
         Ok(Value::Map(builder.entries.drain(start..).collect()))
+    }
+}
+
+/// A map key, borrowed from the input when it has no escapes (serde_json's `&str` reader lends those), so a
+/// skipped key costs no allocation.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Cow<'de, str>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s))
+    }
+}
+
+/// Reads a value without building it, with the checks building it would make: JSON syntax, nesting depth (the
+/// deserializer's recursion limit) and duplicate keys, with the same error text. What the tree builder skips,
+/// it skips through this, so skipping never lets through what building would reject.
+struct CheckedSkip<'k, 'de> {
+    /// Scratch stack of the keys of the maps being read (one allocation per tree build, not per map).
+    keys: &'k mut Vec<Cow<'de, str>>,
+}
+
+impl<'de> DeserializeSeed<'de> for CheckedSkip<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CheckedSkip<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(CheckedSkip {
+                keys: &mut *self.keys,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let keys = self.keys;
+        let start = keys.len();
+        // Past 32 keys, a set keeps a hostile object with 100k keys linear.
+        let mut set: Option<HashSet<Cow<'de, str>>> = None;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let duplicate = match &mut set {
+                Some(set) => !set.insert(key.clone()),
+                None => keys.get(start..).unwrap_or_default().contains(&key),
+            };
+            if duplicate {
+                keys.truncate(start);
+                return Err(de::Error::custom(format!("duplicate key {key:?}")));
+            }
+            if set.is_none() {
+                keys.push(key);
+                if keys.len() - start >= 32 {
+                    set = Some(keys.drain(start..).collect());
+                }
+            }
+            map.next_value_seed(CheckedSkip { keys: &mut *keys })?;
+        }
+        keys.truncate(start);
+        Ok(())
     }
 }
 
@@ -433,5 +675,87 @@ mod tests {
         let direct = parse(text).expect("valid JSON");
         let value: serde_json::Value = serde_json::from_str(text).expect("valid JSON");
         assert_eq!(direct, node_from_json_value(&value));
+    }
+
+    #[derive(serde::Deserialize)]
+    struct PodSecurityOnly {
+        #[serde(deserialize_with = "JsonNode::deserialize_pod_security_fields")]
+        object: JsonNode,
+    }
+
+    fn lean(object: &str) -> Result<Node, String> {
+        serde_json::from_str::<PodSecurityOnly>(&format!(r#"{{"object":{object}}}"#))
+            .map(|o| o.object.0)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn pod_security_build_keeps_what_pod_security_reads_in_pods_and_templates() {
+        let container = r#"{"name":"c","image":"i","env":[{"name":"A"}],"resources":{"limits":{}},
+            "ports":[{"containerPort":80,"hostPort":8080,"protocol":"TCP"}],
+            "readinessProbe":{"httpGet":{"host":"h","path":"/","port":80},"periodSeconds":5},
+            "lifecycle":{"preStop":{"tcpSocket":{"host":"t","port":1}},"stopSignal":"SIGTERM"},
+            "securityContext":{"privileged":true,"unknownField":1}}"#;
+        let expected = parse(
+            r#"{"name":"c","image":"i","ports":[{"hostPort":8080}],
+            "readinessProbe":{"httpGet":{"host":"h"}},"lifecycle":{"preStop":{"tcpSocket":{"host":"t"}}},
+            "securityContext":{"privileged":true,"unknownField":1}}"#,
+        )
+        .expect("valid");
+        let pod = format!(
+            r#"{{"kind":"Pod","metadata":{{"name":"p"}},"spec":{{"hostPID":true,"affinity":{{}},"tolerations":[],
+            "containers":[{container}],"initContainers":[{container}]}},"status":{{"phase":"Running"}}}}"#
+        );
+        let pod = lean(&pod).expect("valid");
+        assert_eq!(pod.get("status"), None);
+        assert_eq!(pod.path(&["spec", "affinity"]), None);
+        assert_eq!(pod.path(&["spec", "tolerations"]), None);
+        assert!(pod.path(&["spec", "hostPID"]).is_some());
+        for list in ["containers", "initContainers"] {
+            let first = pod
+                .path(&["spec", list])
+                .and_then(Node::as_seq)
+                .and_then(|items| items.first());
+            assert_eq!(first, Some(&expected), "{list}");
+        }
+        let cronjob = format!(
+            r#"{{"kind":"CronJob","spec":{{"jobTemplate":{{"spec":{{"template":{{"metadata":{{"labels":{{"a":"b"}}}},
+            "spec":{{"containers":[{container}]}}}}}}}}}}}}"#
+        );
+        let cronjob = lean(&cronjob).expect("valid");
+        let template = ["spec", "jobTemplate", "spec", "template"];
+        let first = cronjob
+            .path(&[&template[..], &["spec", "containers"]].concat())
+            .and_then(Node::as_seq)
+            .and_then(|items| items.first());
+        assert_eq!(first, Some(&expected));
+        assert!(cronjob
+            .path(&[&template[..], &["metadata", "labels", "a"]].concat())
+            .is_some());
+    }
+
+    #[test]
+    fn pod_security_build_rejects_what_the_full_build_rejects() {
+        for object in [
+            r#"{"spec":{"containers":[{"env":[{"name":"A","name":"B"}]}]}}"#,
+            r#"{"spec":{"affinity":{"x":1,"x":2}}}"#,
+            r#"{"status":{"a":[{"b":1,"b":1}]}}"#,
+            r#"{"spec":{"containers":[{"env":1,"env":2}]}}"#,
+        ] {
+            let full = serde_json::from_str::<JsonNode>(object).expect_err("duplicate");
+            let err = lean(object).expect_err("duplicate");
+            assert!(full.to_string().starts_with("duplicate key"), "{full}");
+            assert!(err.starts_with("duplicate key"), "{object}: {err}");
+        }
+        // Many distinct keys in a skipped map are fine; a duplicate among them is not.
+        let keys: Vec<String> = (0..100).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        let many = format!(r#"{{"status":{{{}}}}}"#, keys.join(","));
+        assert!(lean(&many).is_ok());
+        let many_dup = format!(r#"{{"status":{{{},"k42":0}}}}"#, keys.join(","));
+        assert!(lean(&many_dup)
+            .expect_err("duplicate")
+            .contains("duplicate key \"k42\""));
+        assert!(lean(r#"{"status":[1,]}"#).is_err());
+        assert!(lean(&format!(r#"{{"status":{}}}"#, "[".repeat(200))).is_err());
     }
 }

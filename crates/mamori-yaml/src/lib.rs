@@ -14,7 +14,7 @@ mod fast;
 mod json;
 mod scalar;
 
-pub use json::{node_from_json_value, parse_json, JsonNode};
+pub use json::{node_from_json_value, parse_json, JsonNode, POD_SECURITY_CONTAINER_FIELDS};
 use mamori_model::{Node, Pos};
 use std::fmt;
 
