@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo build --release -p mamori-admission --example review_loop
 //! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out target/release/examples/review_loop \
-//!     crates/mamori-loadgen/bodies/pod-compliant.json 2000 [--catalogue]
+//!     crates/mamori-loadgen/bodies/pod-compliant.json 2000 [--catalogue] [--full-objects]
 //! ```
 //!
 //! Instructions per review = (Ir at N − Ir at N = 0) / N; the N = 0 run pays the same setup (files, engine).
@@ -31,7 +31,7 @@ impl ClusterState for Namespaces {
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(body_path), Some(count)) = (args.first(), args.get(1)) else {
-        return Err("usage: review_loop <body.json> <N> [--catalogue]".to_owned());
+        return Err("usage: review_loop <body.json> <N> [--catalogue] [--full-objects]".to_owned());
     };
     let count: u32 = count.parse().map_err(|e| format!("N: {e}"))?;
     let catalogue = args.iter().any(|a| a == "--catalogue");
@@ -65,6 +65,11 @@ fn run() -> Result<(), String> {
         dry_run: false,
         today: mamori_config::Date::new(2026, 11, 28).ok_or("date")?,
     })?;
+    let engine = if args.iter().any(|a| a == "--full-objects") {
+        engine.with_full_objects()
+    } else {
+        engine
+    };
     let mut allowed = 0u32;
     for _ in 0..count {
         let reviewed = engine
