@@ -80,6 +80,8 @@ pub struct Reviewed {
     pub resource: String,
     pub subresource: String,
     pub namespace: String,
+    /// `request.name` (empty when the API server has not assigned one yet, e.g. `generateName`).
+    pub name: String,
     /// One per (mode, rule) that fired: `pss.<checkID>` for Pod Security (enforce → `Deny`), catalogue ids.
     pub decisions: Vec<Decision>,
     /// `Some("namespace" | "user" | "runtimeClass")` when Pod Security exempted the request.
@@ -295,6 +297,7 @@ impl Engine {
             resource: request.resource,
             subresource: request.subresource,
             namespace: request.namespace,
+            name: request.name,
             decisions,
             exempt: outcome.exempt,
         })

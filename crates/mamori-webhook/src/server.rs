@@ -439,6 +439,7 @@ impl App {
                     resource = %reviewed.resource,
                     subresource = %reviewed.subresource,
                     namespace = %reviewed.namespace,
+                    name = %reviewed.name,
                     allowed = reviewed.allowed,
                     exempt = reviewed.exempt.unwrap_or(""),
                     decisions = reviewed.decisions.len(),
