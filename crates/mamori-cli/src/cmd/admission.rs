@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// Seconds in-flight requests may take to finish after SIGTERM/SIGINT.
     #[arg(long, value_name = "SECS", default_value_t = 25)]
     shutdown_grace: u64,
+    /// Worker threads serving requests (default: the CPUs available to the process, at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
 }
 
 pub fn run(args: &AdmissionArgs) -> Result<super::Outcome, String> {
@@ -90,7 +93,10 @@ fn serve(args: &ServeArgs) -> Result<super::Outcome, String> {
             limits: mamori_webhook::server::ServerLimits::default(),
         },
         cluster,
-        workers: 2,
+        workers: args.workers.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        ),
     };
     let report = mamori_webhook::serve_blocking(settings, engine)?;
     Ok(super::Outcome {
