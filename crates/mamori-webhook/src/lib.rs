@@ -7,6 +7,7 @@
 
 pub mod certs;
 pub mod duration;
+pub mod logging;
 pub mod manifests;
 pub mod metrics;
 pub mod server;
@@ -129,7 +130,7 @@ pub async fn shutdown_signal() {
 
 /// Keeps the log writer thread alive; dropping it flushes the lines still queued.
 pub struct LogGuard {
-    _worker: tracing_appender::non_blocking::WorkerGuard,
+    _writer: Option<logging::BatchGuard>,
 }
 
 impl std::fmt::Debug for LogGuard {
@@ -138,27 +139,29 @@ impl std::fmt::Debug for LogGuard {
     }
 }
 
-/// Lines queued for stderr at most; beyond that new lines are dropped rather than blocking a request.
-const LOG_QUEUE_LINES: usize = 65_536;
-
 /// Sends `tracing` events to stderr as JSON lines (one object per event, with `timestamp`, `level`, `fields`),
-/// written by a background thread so request handling never waits on stderr. `RUST_LOG` overrides
-/// `default_filter` (e.g. `info`). Keep the guard until exit. A second call leaves the first subscriber in place.
+/// written in batches by a background thread ([`logging`]) so request handling never waits on stderr.
+/// `RUST_LOG` overrides `default_filter` (e.g. `info`). Keep the guard until exit. A second call leaves the
+/// first subscriber in place. Should the thread not start, lines go to stderr directly.
 pub fn init_json_logging(default_filter: &str) -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let (writer, worker) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(LOG_QUEUE_LINES)
-        .thread_name("mamori-log")
-        .finish(std::io::stderr());
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
         .with_current_span(false)
         .with_span_list(false)
-        .with_target(false)
-        .with_writer(writer)
-        .try_init();
-    LogGuard { _worker: worker }
+        .with_target(false);
+    match logging::batched(std::io::stderr()) {
+        Ok((writer, guard)) => {
+            let _ = subscriber.with_writer(writer).try_init();
+            LogGuard {
+                _writer: Some(guard),
+            }
+        }
+        Err(_) => {
+            let _ = subscriber.with_writer(std::io::stderr).try_init();
+            LogGuard { _writer: None }
+        }
+    }
 }
