@@ -204,16 +204,24 @@ impl Psa<'_> {
         })
     }
 
+    /// The namespace, then the user exemption: what both validators check first (§5.5, §5.6).
+    fn exempt_request(&self, request: &Request) -> Option<Outcome> {
+        if self.exempt_namespace(&request.namespace) {
+            Some(Outcome::exempt("namespace"))
+        } else if self.exempt_user(&request.username) {
+            Some(Outcome::exempt("user"))
+        } else {
+            None
+        }
+    }
+
     /// `ValidatePod` (§5.5).
     pub(crate) fn validate_pod(&self, request: &Request, state: &dyn ClusterState) -> Outcome {
         if ignored_pod_subresource(&request.subresource) {
             return Outcome::default();
         }
-        if self.exempt_namespace(&request.namespace) {
-            return Outcome::exempt("namespace");
-        }
-        if self.exempt_user(&request.username) {
-            return Outcome::exempt("user");
+        if let Some(exempt) = self.exempt_request(request) {
+            return exempt;
         }
         let labels = match lookup_namespace(state, &request.namespace) {
             Ok(labels) => labels,
@@ -308,11 +316,8 @@ impl Psa<'_> {
         if !request.subresource.is_empty() {
             return Outcome::default();
         }
-        if self.exempt_namespace(&request.namespace) {
-            return Outcome::exempt("namespace");
-        }
-        if self.exempt_user(&request.username) {
-            return Outcome::exempt("user");
+        if let Some(exempt) = self.exempt_request(request) {
+            return exempt;
         }
         let labels = match lookup_namespace(state, &request.namespace) {
             Ok(labels) => labels,
