@@ -433,13 +433,14 @@ impl App {
                         decision.enforced,
                     );
                 }
+                // `&str` fields are recorded as strings directly (no `Display` formatting pass per field).
                 tracing::info!(
-                    uid = %reviewed.uid,
-                    operation = %reviewed.operation,
-                    resource = %reviewed.resource,
-                    subresource = %reviewed.subresource,
-                    namespace = %reviewed.namespace,
-                    name = %reviewed.name,
+                    uid = reviewed.uid.as_str(),
+                    operation = reviewed.operation.as_str(),
+                    resource = reviewed.resource.as_str(),
+                    subresource = reviewed.subresource.as_str(),
+                    namespace = reviewed.namespace.as_str(),
+                    name = reviewed.name.as_str(),
                     allowed = reviewed.allowed,
                     exempt = reviewed.exempt.unwrap_or(""),
                     decisions = reviewed.decisions.len(),
