@@ -6,22 +6,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mamori_admission::{
-    ClusterState, Engine, EngineSettings, NamespaceInfo, PodInfo, PodSecurityConfiguration,
-};
+use mamori_admission::{Engine, EngineSettings, NamespaceInfo, PodSecurityConfiguration};
 use std::sync::{Arc, OnceLock};
-
-/// Namespaces at several levels and versions (the seeds use `shop`, `strict` and `older`), no pods.
-struct Namespaces(Vec<NamespaceInfo>);
-
-impl ClusterState for Namespaces {
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
-        Ok(self.0.iter().find(|n| n.name == name).cloned())
-    }
-    fn pods(&self, _namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {
-        Ok(Vec::new())
-    }
-}
 
 fn namespace(name: &str, labels: &[(&str, &str)]) -> NamespaceInfo {
     NamespaceInfo {
@@ -37,7 +23,8 @@ struct Setup {
     lean: Engine,
     full: Engine,
     catalogue: Engine,
-    state: Namespaces,
+    /// Namespaces at several levels and versions (the seeds use `shop`, `strict` and `older`), no pods.
+    state: Vec<NamespaceInfo>,
 }
 
 fn setup() -> Setup {
@@ -63,7 +50,7 @@ fn setup() -> Setup {
             .expect("engine")
             .with_full_objects(),
         catalogue: Engine::new(settings(config)).expect("engine"),
-        state: Namespaces(vec![
+        state: vec![
             namespace("shop", &restricted),
             namespace("strict", &restricted),
             namespace(
@@ -75,7 +62,7 @@ fn setup() -> Setup {
                     ("pod-security.kubernetes.io/warn-version", "v1.26"),
                 ],
             ),
-        ]),
+        ],
     }
 }
 

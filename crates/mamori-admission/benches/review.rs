@@ -6,22 +6,11 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mamori_admission::{
-    ClusterState, Engine, EngineSettings, NamespaceInfo, PodInfo, PodSecurityConfiguration,
+    ClusterState, Engine, EngineSettings, NamespaceInfo, PodSecurityConfiguration,
 };
 use serde_json::{json, Value};
 use std::hint::black_box;
 use std::sync::Arc;
-
-struct Namespaces(Vec<NamespaceInfo>);
-
-impl ClusterState for Namespaces {
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
-        Ok(self.0.iter().find(|n| n.name == name).cloned())
-    }
-    fn pods(&self, _namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {
-        Ok(Vec::new())
-    }
-}
 
 fn container(name: &str, compliant: bool) -> Value {
     let security = if compliant {
@@ -154,7 +143,7 @@ fn cpu_ns_per_review(
 }
 
 fn bench(c: &mut Criterion) {
-    let state = Namespaces(vec![NamespaceInfo {
+    let state = vec![NamespaceInfo {
         name: "shop".to_owned(),
         labels: ["enforce", "warn", "audit"]
             .iter()
@@ -165,7 +154,7 @@ fn bench(c: &mut Criterion) {
                 )
             })
             .collect(),
-    }]);
+    }];
     let bodies = [
         ("pod-compliant", pod_review(true)),
         ("pod-violating", pod_review(false)),

@@ -10,23 +10,10 @@
 //! Instructions per review = (Ir at N − Ir at N = 0) / N; the N = 0 run pays the same setup (files, engine).
 //! Namespaces come from `crates/mamori-loadgen/bodies/namespaces.json` (`shop` enforces restricted).
 
-use mamori_admission::{
-    ClusterState, Engine, EngineSettings, NamespaceInfo, PodInfo, PodSecurityConfiguration,
-};
+use mamori_admission::{Engine, EngineSettings, NamespaceInfo, PodSecurityConfiguration};
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::Arc;
-
-struct Namespaces(Vec<NamespaceInfo>);
-
-impl ClusterState for Namespaces {
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
-        Ok(self.0.iter().find(|n| n.name == name).cloned())
-    }
-    fn pods(&self, _namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {
-        Ok(Vec::new())
-    }
-}
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,7 +36,7 @@ fn run() -> Result<(), String> {
         .and_then(mamori_model::Node::as_seq)
         .map(|items| items.iter().filter_map(NamespaceInfo::from_node).collect())
         .unwrap_or_default();
-    let state = Namespaces(namespaces);
+    let state: Vec<NamespaceInfo> = namespaces;
     let config = catalogue
         .then(|| {
             mamori_config::parse(
