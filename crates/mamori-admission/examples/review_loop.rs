@@ -31,12 +31,11 @@ fn run() -> Result<(), String> {
         std::fs::read(namespaces_path).map_err(|e| format!("{namespaces_path}: {e}"))?;
     let list = mamori_yaml::parse_json(&list_text, &mamori_yaml::Limits::default())
         .map_err(|e| format!("{namespaces_path}: {e}"))?;
-    let namespaces = list
+    let state: Vec<NamespaceInfo> = list
         .get("items")
         .and_then(mamori_model::Node::as_seq)
         .map(|items| items.iter().filter_map(NamespaceInfo::from_node).collect())
         .unwrap_or_default();
-    let state: Vec<NamespaceInfo> = namespaces;
     let config = catalogue
         .then(|| {
             mamori_config::parse(
