@@ -10,6 +10,10 @@
 //! Instructions per review = (Ir at N − Ir at N = 0) / N; the N = 0 run pays the same setup (files, engine).
 //! Namespaces come from `crates/mamori-loadgen/bodies/namespaces.json` (`shop` enforces restricted).
 
+// The allocator of the `mamori` binary that serves the webhook: instruction counts are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use mamori_admission::{Engine, EngineSettings, NamespaceInfo, PodSecurityConfiguration};
 use std::hint::black_box;
 use std::process::ExitCode;

@@ -2,8 +2,8 @@
 //! request echoed back verbatim, `response` filled in as upstream's webhook does, §5.10).
 
 use mamori_model::Node;
+use mamori_yaml::json_scan::{JsonScanner, ObjectBuild};
 use mamori_yaml::JsonNode;
-use serde::de;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -104,13 +104,13 @@ impl<'de, const POD_SECURITY: bool> Deserialize<'de> for EagerObject<POD_SECURIT
 /// or workload needs it); `oldObject` is decoded only when a decision needs it (a pod UPDATE), so a workload
 /// UPDATE's never is.
 pub(crate) struct LazyObject<'a> {
-    raw: Option<&'a RawValue>,
+    raw: Option<&'a str>,
     parts: ObjectParts,
     node: OnceCell<Result<Option<Node>, String>>,
 }
 
 impl<'a> LazyObject<'a> {
-    fn new(raw: Option<&'a RawValue>, parts: ObjectParts) -> LazyObject<'a> {
+    fn new(raw: Option<&'a str>, parts: ObjectParts) -> LazyObject<'a> {
         LazyObject {
             raw,
             parts,
@@ -128,7 +128,7 @@ impl<'a> LazyObject<'a> {
 
     fn decode(&self) -> Result<Option<Node>, String> {
         match self.raw {
-            Some(raw) => self.parts.decode_str(raw.get()),
+            Some(raw) => self.parts.decode_str(raw),
             None => Ok(None),
         }
     }
@@ -171,20 +171,39 @@ pub(crate) struct Request<'a> {
 /// Decodes the body. `Err` = HTTP 400: not JSON, not an `admission.k8s.io/v1` AdmissionReview, no request or
 /// no uid.
 ///
-/// The common case is one pass ([`decode_single_pass`]). Anything it does not handle (escaped keys, a
-/// duplicate envelope field, trailing bytes, any error) goes through [`decode_two_passes`], which is the
-/// reference: its errors and results are what the single pass must reproduce.
+/// The common case is one pass of the hand-written scanner ([`decode_scanned`]). Anything it does not handle
+/// (escaped keys, a duplicate member, very deep nesting, any error) goes through [`decode_two_passes`], the
+/// serde_json reference: its errors and results are what the scanner must reproduce.
 pub(crate) fn decode(body: &[u8], parts: ObjectParts) -> Result<Request<'_>, String> {
-    let single = match parts {
-        ObjectParts::AllButBookkeeping => decode_single_pass::<false>(body),
-        ObjectParts::PodSecurity => decode_single_pass::<true>(body),
-    };
-    match single {
+    match decode_scanned(body, parts) {
         Some(request) => request,
         None => match parts {
             ObjectParts::AllButBookkeeping => decode_two_passes::<false>(body),
             ObjectParts::PodSecurity => decode_two_passes::<true>(body),
         },
+    }
+}
+
+/// The request fields the engine reads, as both decoders produce them (`None` = absent or null).
+#[derive(Default)]
+struct RequestFields {
+    uid: Option<String>,
+    group: String,
+    resource: String,
+    subresource: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    operation: Option<String>,
+    username: String,
+}
+
+impl ObjectParts {
+    /// What the scanner builds for these parts.
+    fn build(self) -> ObjectBuild {
+        match self {
+            ObjectParts::AllButBookkeeping => ObjectBuild::WithoutBookkeeping,
+            ObjectParts::PodSecurity => ObjectBuild::PodSecurity,
+        }
     }
 }
 
@@ -197,91 +216,118 @@ const fn parts_of(pod_security: bool) -> ObjectParts {
     }
 }
 
-/// One pass over the body: the envelope's members walked by hand (each read by serde_json as its own value,
-/// so the walk only sees the punctuation between them), the request decoded with its object tree, and the
-/// request's span taken from where serde_json stopped, for the verbatim echo. `None` = not the common shape
-/// or not valid: the caller falls back to the reference path, which reports the error.
-fn decode_single_pass<const POD_SECURITY: bool>(
-    body: &[u8],
-) -> Option<Result<Request<'_>, String>> {
-    let parts = parts_of(POD_SECURITY);
-    // UTF-8 is checked once for the whole body; serde_json then reads `&str` input without re-validating every
-    // string it meets (its byte-slice reader validates each one, ~9 % of the server's CPU in a profile).
+/// One pass over the body with [`JsonScanner`]: the envelope and request members walked by hand, the object
+/// built on the way, the request's span kept for the verbatim echo. `None` = outside the scanner's subset or
+/// not valid (see its contract): the caller falls back to the reference path, which reports the error.
+fn decode_scanned(body: &[u8], parts: ObjectParts) -> Option<Result<Request<'_>, String>> {
+    // UTF-8 is checked once for the whole body; the scanner then slices `&str` at ASCII delimiters.
     let text = std::str::from_utf8(body).ok()?;
-    let mut at = skip_whitespace(body, 0);
-    if body.get(at) != Some(&b'{') {
-        return None;
-    }
-    at += 1;
+    let mut scan = JsonScanner::new(text);
+    scan.object_start()?;
     let (mut api_version, mut kind) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>);
-    let mut request: Option<(&str, RequestWire<'_, ()>, LazyObject<'_>)> = None;
+    let mut request = None;
     let mut first = true;
-    loop {
-        at = skip_whitespace(body, at);
-        match body.get(at) {
-            Some(b'}') => break,
-            Some(b',') if !first => at = skip_whitespace(body, at + 1),
-            _ if first => {}
-            _ => return None,
-        }
+    while let Some(key) = scan.object_key(first)? {
         first = false;
-        let (key, end) = next_value::<&str>(text, at)?;
-        at = skip_whitespace(body, end);
-        if body.get(at) != Some(&b':') {
-            return None;
-        }
-        at = skip_whitespace(body, at + 1);
         match key {
-            "apiVersion" if api_version.is_none() => {
-                let (value, end) = next_value::<Option<Cow<'_, str>>>(text, at)?;
-                api_version = Some(value.unwrap_or_default());
-                at = end;
-            }
-            "kind" if kind.is_none() => {
-                let (value, end) = next_value::<Option<Cow<'_, str>>>(text, at)?;
-                kind = Some(value.unwrap_or_default());
-                at = end;
-            }
-            "request" if request.is_none() => {
-                let (mut wire, end) =
-                    next_value::<RequestWire<'_, EagerObject<POD_SECURITY>>>(text, at)?;
-                let raw = text.get(at..end)?;
-                let object = LazyObject::decoded(wire.object.0.take(), parts);
-                request = Some((raw, wire.without_object(), object));
-                at = end;
-            }
+            "apiVersion" if api_version.is_none() => api_version = Some(scan.string()?),
+            "kind" if kind.is_none() => kind = Some(scan.string()?),
+            "request" if request.is_none() => request = Some(scanned_request(&mut scan, parts)?),
             "apiVersion" | "kind" | "request" => return None,
-            _ => at = next_value::<de::IgnoredAny>(text, at)?.1,
+            _ => {
+                scan.raw_value()?;
+            }
         }
     }
-    if skip_whitespace(body, at + 1) != body.len() {
-        return None;
-    }
-    let api_version = api_version.unwrap_or_default();
-    let kind = kind.unwrap_or_default();
-    if api_version != "admission.k8s.io/v1" || kind != "AdmissionReview" {
-        return None;
-    }
-    let (raw, wire, object) = request?;
-    Some(request_from(raw, wire, object, parts))
-}
-
-/// The value starting at `at` and the offset just past it; `None` when it is not a `T`.
-fn next_value<'a, T: Deserialize<'a>>(text: &'a str, at: usize) -> Option<(T, usize)> {
-    let rest = text.get(at..)?;
-    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<T>();
-    let value = stream.next()?.ok()?;
-    Some((value, at + stream.byte_offset()))
-}
-
-fn skip_whitespace(body: &[u8], mut at: usize) -> usize {
-    while body
-        .get(at)
-        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    scan.finish()?;
+    if api_version.as_deref() != Some("admission.k8s.io/v1")
+        || kind.as_deref() != Some("AdmissionReview")
     {
-        at += 1;
+        return None;
     }
-    at
+    let (raw, fields, object, old_object) = request?;
+    let object = LazyObject::decoded(object, parts);
+    Some(request_from(raw, fields, object, old_object, parts))
+}
+
+/// The request object under the cursor, read as [`RequestWire`] reads it: the same members, of the same
+/// types (a string where it takes a `String`, a string or null for an `Option<String>`, an object for a
+/// struct); a member read twice is left to the reference, which rejects it.
+#[allow(clippy::type_complexity)]
+fn scanned_request<'a>(
+    scan: &mut JsonScanner<'a>,
+    parts: ObjectParts,
+) -> Option<(&'a str, RequestFields, Option<Node>, Option<&'a str>)> {
+    const MEMBERS: [&str; 9] = [
+        "uid",
+        "resource",
+        "subResource",
+        "name",
+        "namespace",
+        "operation",
+        "userInfo",
+        "object",
+        "oldObject",
+    ];
+    scan.skip_whitespace();
+    let start = scan.offset();
+    scan.object_start()?;
+    let mut fields = RequestFields::default();
+    let (mut object, mut old_object) = (None, None);
+    let mut seen = [false; MEMBERS.len()];
+    let mut first = true;
+    while let Some(key) = scan.object_key(first)? {
+        first = false;
+        if let Some(index) = MEMBERS.iter().position(|m| *m == key) {
+            if std::mem::replace(&mut seen[index], true) {
+                return None;
+            }
+        }
+        let owned = |s: Option<Cow<'_, str>>| s.map(Cow::into_owned);
+        match key {
+            "uid" => fields.uid = owned(scan.string_or_null()?),
+            "resource" => {
+                let [group, resource] = scanned_struct(scan, ["group", "resource"])?;
+                (fields.group, fields.resource) = (group, resource);
+            }
+            "subResource" => fields.subresource = owned(scan.string_or_null()?),
+            "name" => fields.name = owned(scan.string_or_null()?),
+            "namespace" => fields.namespace = owned(scan.string_or_null()?),
+            "operation" => fields.operation = owned(scan.string_or_null()?),
+            "userInfo" => [fields.username] = scanned_struct(scan, ["username"])?,
+            "object" => object = Some(scan.node(parts.build())?).filter(|n| !n.is_null()),
+            "oldObject" => old_object = if scan.null() { None } else { Some(scan.raw_value()?) },
+            _ => {
+                scan.raw_value()?;
+            }
+        }
+    }
+    let raw = scan.text_between(start, scan.offset())?;
+    Some((raw, fields, object, old_object))
+}
+
+/// An object read as a derived struct of `String` fields with defaults reads it: the named members must be
+/// strings (each at most once), the others are skipped.
+fn scanned_struct<const N: usize>(
+    scan: &mut JsonScanner<'_>,
+    names: [&str; N],
+) -> Option<[String; N]> {
+    scan.object_start()?;
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    let mut first = true;
+    while let Some(key) = scan.object_key(first)? {
+        first = false;
+        match names.iter().position(|name| *name == key) {
+            Some(index) if values[index].is_none() => {
+                values[index] = Some(scan.string()?.into_owned());
+            }
+            Some(_) => return None,
+            None => {
+                scan.raw_value()?;
+            }
+        }
+    }
+    Some(values.map(Option::unwrap_or_default))
 }
 
 /// The reference decoding: the envelope with the request kept raw, then the request fields with the object
@@ -302,61 +348,64 @@ fn decode_two_passes<const POD_SECURITY: bool>(body: &[u8]) -> Result<Request<'_
     let raw = envelope
         .request
         .ok_or_else(|| "AdmissionReview has no request".to_owned())?;
-    let (wire, object) =
+    let (fields, object, old_object) =
         match serde_json::from_str::<RequestWire<'_, EagerObject<POD_SECURITY>>>(raw.get()) {
             Ok(mut wire) => {
                 let object = LazyObject::decoded(wire.object.0.take(), parts);
-                (wire.without_object(), object)
+                let (fields, old_object) = wire.into_fields();
+                (fields, object, old_object)
             }
             Err(_) => {
                 let mut wire: RequestWire<'_, Option<&RawValue>> = serde_json::from_str(raw.get())
                     .map_err(|e| format!("invalid AdmissionReview request: {e}"))?;
-                let object = LazyObject::new(wire.object.take(), parts);
-                (wire.without_object(), object)
+                let object = LazyObject::new(wire.object.take().map(RawValue::get), parts);
+                let (fields, old_object) = wire.into_fields();
+                (fields, object, old_object)
             }
         };
-    request_from(raw.get(), wire, object, parts)
+    request_from(raw.get(), fields, object, old_object, parts)
 }
 
 fn request_from<'a>(
     raw: &'a str,
-    wire: RequestWire<'a, ()>,
+    fields: RequestFields,
     object: LazyObject<'a>,
+    old_object: Option<&'a str>,
     parts: ObjectParts,
 ) -> Result<Request<'a>, String> {
-    let uid = wire
+    let uid = fields
         .uid
         .filter(|uid| !uid.is_empty())
         .ok_or_else(|| "AdmissionReview request has no uid".to_owned())?;
     Ok(Request {
         raw,
         uid,
-        group: wire.resource.group,
-        resource: wire.resource.resource,
-        subresource: wire.sub_resource.unwrap_or_default(),
-        name: wire.name.unwrap_or_default(),
-        namespace: wire.namespace.unwrap_or_default(),
-        operation: wire.operation.unwrap_or_default(),
-        username: wire.user_info.username,
+        group: fields.group,
+        resource: fields.resource,
+        subresource: fields.subresource.unwrap_or_default(),
+        name: fields.name.unwrap_or_default(),
+        namespace: fields.namespace.unwrap_or_default(),
+        operation: fields.operation.unwrap_or_default(),
+        username: fields.username,
         object,
-        old_object: LazyObject::new(wire.old_object, parts),
+        old_object: LazyObject::new(old_object, parts),
     })
 }
 
 impl<'a, O> RequestWire<'a, O> {
-    /// The same fields, the object already taken out.
-    fn without_object(self) -> RequestWire<'a, ()> {
-        RequestWire {
+    /// The fields and the old object's text (the object itself already taken out).
+    fn into_fields(self) -> (RequestFields, Option<&'a str>) {
+        let fields = RequestFields {
             uid: self.uid,
-            resource: self.resource,
-            sub_resource: self.sub_resource,
+            group: self.resource.group,
+            resource: self.resource.resource,
+            subresource: self.sub_resource,
             name: self.name,
             namespace: self.namespace,
             operation: self.operation,
-            user_info: self.user_info,
-            object: (),
-            old_object: self.old_object,
-        }
+            username: self.user_info.username,
+        };
+        (fields, self.old_object.map(RawValue::get))
     }
 }
 
@@ -646,7 +695,7 @@ mod tests {
     }
 
     #[test]
-    fn the_single_pass_agrees_with_the_reference_on_every_shape() {
+    fn the_scanner_agrees_with_the_reference_on_every_shape() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../mamori-loadgen/bodies");
         let mut bodies: Vec<String> = ["pod-compliant", "pod-violating", "deployment"]
             .iter()
@@ -659,12 +708,12 @@ mod tests {
         // Members in another order, an unknown member, nothing after the request.
         bodies.push(r#"{ "request" : {"uid":"u","object":null} , "x":[1,{"y":"\u00e9"}], "kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}"#.to_owned());
         for text in &bodies {
-            let single = decode_single_pass::<false>(text.as_bytes())
+            let single = decode_scanned(text.as_bytes(), ObjectParts::AllButBookkeeping)
                 .expect("common shape")
                 .expect("valid");
             let reference = decode_two_passes::<false>(text.as_bytes()).expect("valid");
             assert_eq!(summary(&single), summary(&reference), "{text}");
-            let single = decode_single_pass::<true>(text.as_bytes())
+            let single = decode_scanned(text.as_bytes(), ObjectParts::PodSecurity)
                 .expect("common shape")
                 .expect("valid");
             let reference = decode_two_passes::<true>(text.as_bytes()).expect("valid");
@@ -673,7 +722,7 @@ mod tests {
     }
 
     #[test]
-    fn what_the_single_pass_leaves_to_the_reference_gets_the_reference_error() {
+    fn what_the_scanner_leaves_to_the_reference_gets_the_reference_error() {
         let cases = [
             "",
             "[]",

@@ -46,7 +46,7 @@ pub fn node_from_json_value(value: &serde_json::Value) -> Node {
     let value = match value {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => number(n),
+        serde_json::Value::Number(n) => number_value(n),
         serde_json::Value::String(s) => Value::Str(s.clone()),
         serde_json::Value::Array(items) => {
             Value::Seq(items.iter().map(node_from_json_value).collect())
@@ -64,7 +64,9 @@ pub fn node_from_json_value(value: &serde_json::Value) -> Node {
     Node::new(Pos::UNKNOWN, value)
 }
 
-fn number(n: &serde_json::Number) -> Value {
+/// A JSON number as the tree holds it: an integer when it fits `i64`, else a float (as the builder's visitor
+/// maps serde_json's u64/i64/f64).
+pub(crate) fn number_value(n: &serde_json::Number) -> Value {
     match n.as_i64() {
         Some(i) => Value::Int(i),
         None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
@@ -184,7 +186,7 @@ impl<'de> Builder<'de> {
 
 /// Where a node is, as far as skipping parts of an admitted object cares.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Place {
+pub(crate) enum Place {
     /// The root of an object whose bookkeeping is skipped.
     Root,
     /// The root of an object built for Pod Security only.
@@ -212,7 +214,7 @@ enum Place {
 
 impl Place {
     /// The place of the value under `key`, or `None` when that value is skipped.
-    fn child(self, key: &str) -> Option<Place> {
+    pub(crate) fn child(self, key: &str) -> Option<Place> {
         match (self, key) {
             (Place::Root | Place::PodSecurityRoot, "metadata") => Some(Place::RootMetadata),
             (Place::PodSecurityRoot, "status") => None,
@@ -250,7 +252,7 @@ impl Place {
     }
 
     /// The place of a sequence's items.
-    fn item(self) -> Place {
+    pub(crate) fn item(self) -> Place {
         match self {
             Place::Spec => Place::Spec,
             Place::ContainerList => Place::Container,

@@ -12,6 +12,7 @@
 mod build;
 mod fast;
 mod json;
+pub mod json_scan;
 mod scalar;
 
 pub use json::{node_from_json_value, parse_json, JsonNode, POD_SECURITY_CONTAINER_FIELDS};

@@ -1,0 +1,739 @@
+//! A hand-written JSON reader for the admission hot path, with serde_json as its reference.
+//!
+//! An AdmissionReview is read once per request, and through serde_json that was ~80 % of the review: the
+//! visitor machinery, a validating skip of ~13 instructions per byte, a `Cow` per key. This reader walks the
+//! bytes directly: strings are searched eight bytes at a time, keys are borrowed from the input, and the
+//! parts of an object nothing reads are skipped with the checks building them would make.
+//!
+//! **Contract.** Every method returns `None` both for input it does not handle and for invalid input; it
+//! never words an error. The caller then decodes the same bytes with the serde_json path (the reference),
+//! which decides and words the error. Whatever this reader accepts, it decodes exactly as the reference does:
+//! the same strings, numbers and tree, pruned the same way ([`Place`]). Being stricter than the reference is
+//! allowed (it only costs the second decode); being looser is not. Outside the subset (`None`):
+//! - keys that contain escapes, nesting deeper than [`MAX_DEPTH`], escapes that encode unpaired surrogates;
+//! - a duplicate key in any object, also where the reference would ignore it (unknown envelope members);
+//! - any syntax error, a control character in a string, trailing bytes.
+//!
+//! After a `None` the reader is in an unspecified state and must be dropped.
+//!
+//! Numbers: decimal integers of up to 18 digits are read here; everything else (fractions, exponents, larger
+//! integers, `-0`) is handed to serde_json's own number parser on the token, so the value is bit for bit the
+//! reference's.
+
+use crate::json::{number_value, Place};
+use mamori_model::{Entry, Node, Pos, Value};
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// The deepest nesting of objects and arrays handled here, counted from the first value read. serde_json's
+/// reference limit is 128; staying well below it means the reference never fails on depth for an input
+/// this reader accepts.
+pub const MAX_DEPTH: u32 = 96;
+
+/// Objects with more keys than this check duplicates through a set instead of a linear scan, so a hostile
+/// object with 100k keys stays linear.
+const LINEAR_KEY_CHECK: usize = 32;
+
+/// Which parts of an object [`JsonScanner::node`] builds, as the serde paths of [`crate::JsonNode`] do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectBuild {
+    /// Everything ([`crate::JsonNode`]'s `Deserialize`).
+    Full,
+    /// Everything but the root's bookkeeping ([`crate::JsonNode::deserialize_without_bookkeeping`]).
+    WithoutBookkeeping,
+    /// What Pod Security reads ([`crate::JsonNode::deserialize_pod_security_fields`]).
+    PodSecurity,
+}
+
+impl ObjectBuild {
+    fn root(self) -> Place {
+        match self {
+            ObjectBuild::Full => Place::Elsewhere,
+            ObjectBuild::WithoutBookkeeping => Place::Root,
+            ObjectBuild::PodSecurity => Place::PodSecurityRoot,
+        }
+    }
+}
+
+/// A cursor over one JSON text. See the module documentation for what `None` means.
+pub struct JsonScanner<'a> {
+    text: &'a str,
+    at: usize,
+    depth: u32,
+    /// Scratch stacks of the tree being built (a map's entries are moved into one exactly sized vector).
+    entries: Vec<Entry>,
+    items: Vec<Node>,
+    /// Keys of every object being read, built or skipped, for the duplicate check.
+    keys: Vec<&'a str>,
+}
+
+impl<'a> JsonScanner<'a> {
+    pub fn new(text: &'a str) -> JsonScanner<'a> {
+        JsonScanner {
+            text,
+            at: 0,
+            depth: 0,
+            entries: Vec::with_capacity(64),
+            items: Vec::with_capacity(32),
+            keys: Vec::with_capacity(64),
+        }
+    }
+
+    /// The byte offset of the cursor.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// The input between two offsets this scanner reported.
+    pub fn text_between(&self, start: usize, end: usize) -> Option<&'a str> {
+        self.text.get(start..end)
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    #[inline]
+    pub fn skip_whitespace(&mut self) {
+        let bytes = self.text.as_bytes();
+        // API servers send compact JSON: the common case is one comparison.
+        while let Some(&b) = bytes.get(self.at) {
+            if b > b' ' || !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                break;
+            }
+            self.at += 1;
+        }
+    }
+
+    /// Whitespace, then `byte`.
+    #[inline]
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        self.skip_whitespace();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// Only whitespace is left.
+    pub fn finish(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        (self.at == self.text.len()).then_some(())
+    }
+
+    #[inline]
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// Whitespace, then the `{` of an object whose members [`JsonScanner::object_key`] then reads.
+    pub fn object_start(&mut self) -> Option<()> {
+        self.eat(b'{')?;
+        self.enter()
+    }
+
+    /// The next member's key, its `:` consumed (the value is next), or `Some(None)` once the closing brace is
+    /// read. `first`: no member of this object has been read yet.
+    #[inline]
+    pub fn object_key(&mut self, first: bool) -> Option<Option<&'a str>> {
+        self.skip_whitespace();
+        match self.peek()? {
+            b'}' => {
+                self.at += 1;
+                self.depth -= 1;
+                return Some(None);
+            }
+            b',' if !first => {
+                self.at += 1;
+                self.skip_whitespace();
+            }
+            _ if first => {}
+            _ => return None,
+        }
+        let key = self.plain_key()?;
+        self.eat(b':')?;
+        Some(Some(key))
+    }
+
+    /// A key without escapes, borrowed.
+    #[inline]
+    fn plain_key(&mut self) -> Option<&'a str> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.at + 1;
+        let stop = find_string_special(self.text.as_bytes(), start)?;
+        if self.text.as_bytes().get(stop) != Some(&b'"') {
+            return None;
+        }
+        self.at = stop + 1;
+        self.text.get(start..stop)
+    }
+
+    /// Whitespace, then a string, unescaped (borrowed when it has no escapes).
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.skip_whitespace();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.at + 1;
+        let bytes = self.text.as_bytes();
+        let stop = find_string_special(bytes, start)?;
+        match bytes.get(stop)? {
+            b'"' => {
+                self.at = stop + 1;
+                self.text.get(start..stop).map(Cow::Borrowed)
+            }
+            b'\\' => {
+                let mut out = String::with_capacity(stop - start + 16);
+                out.push_str(self.text.get(start..stop)?);
+                self.at = stop;
+                self.unescape_rest(&mut out)?;
+                Some(Cow::Owned(out))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whitespace, then a string or `null`.
+    pub fn string_or_null(&mut self) -> Option<Option<Cow<'a, str>>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.string().map(Some)
+    }
+
+    /// Whitespace, then `null` if it is there (consumed); `false` leaves the cursor on the value.
+    pub fn null(&mut self) -> bool {
+        self.skip_whitespace();
+        let found = self
+            .text
+            .as_bytes()
+            .get(self.at..self.at + 4)
+            .is_some_and(|word| word == b"null");
+        if found {
+            self.at += 4;
+        }
+        found
+    }
+
+    /// Continues a string at the backslash or quote under the cursor, appending the unescaped rest to `out`.
+    fn unescape_rest(&mut self, out: &mut String) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        loop {
+            match *bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    let escape = *bytes.get(self.at + 1)?;
+                    self.at += 2;
+                    let ch = match escape {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    };
+                    out.push(ch);
+                }
+                _ => return None,
+            }
+            let stop = find_string_special(bytes, self.at)?;
+            out.push_str(self.text.get(self.at..stop)?);
+            self.at = stop;
+        }
+    }
+
+    /// The four hex digits after `\u` (a surrogate pair takes the following `\uXXXX` too); unpaired
+    /// surrogates are left to the reference.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let first = self.hex4()?;
+        match first {
+            0xD800..=0xDBFF => {
+                if self.text.as_bytes().get(self.at..self.at + 2)? != b"\\u" {
+                    return None;
+                }
+                self.at += 2;
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return None;
+                }
+                char::from_u32((((first - 0xD800) << 10) | (second - 0xDC00)) + 0x1_0000)
+            }
+            _ => char::from_u32(first),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.get(self.at..self.at + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.at += 4;
+        u32::from_str_radix(digits, 16).ok()
+    }
+
+    /// A number token: the maximal run of number characters, validated by whoever reads it.
+    fn number(&mut self) -> Option<Value> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let mut end = start;
+        while bytes
+            .get(end)
+            .is_some_and(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        {
+            end += 1;
+        }
+        self.at = end;
+        let token = bytes.get(start..end)?;
+        let (negative, digits) = match token.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, token),
+        };
+        let simple = !digits.is_empty()
+            && digits.len() <= 18
+            && digits.iter().all(u8::is_ascii_digit)
+            && (digits[0] != b'0' || digits.len() == 1)
+            // serde_json reads `-0` as the float -0.0.
+            && !(negative && digits == b"0");
+        if simple {
+            let magnitude = digits
+                .iter()
+                .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+            return Some(Value::Int(if negative { -magnitude } else { magnitude }));
+        }
+        let number: serde_json::Number = serde_json::from_str(self.text.get(start..end)?).ok()?;
+        Some(number_value(&number))
+    }
+
+    #[inline]
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let found = self.text.as_bytes().get(self.at..self.at + word.len())? == word;
+        found.then(|| self.at += word.len())
+    }
+
+    /// Records `key` as read in the object whose keys start at `start` (`set` once it has many); `None` when
+    /// it was read before.
+    #[inline]
+    fn note_key(
+        &mut self,
+        key: &'a str,
+        start: usize,
+        set: &mut Option<HashSet<&'a str>>,
+    ) -> Option<()> {
+        match set {
+            Some(set) => set.insert(key).then_some(()),
+            None => {
+                let own = self.keys.get(start..).unwrap_or_default();
+                if own.contains(&key) {
+                    return None;
+                }
+                self.keys.push(key);
+                if self.keys.len() - start > LINEAR_KEY_CHECK {
+                    *set = Some(self.keys.drain(start..).collect());
+                }
+                Some(())
+            }
+        }
+    }
+
+    /// Whitespace, then any value, validated (duplicate keys included) and not built; its text.
+    pub fn raw_value(&mut self) -> Option<&'a str> {
+        self.skip_whitespace();
+        let start = self.at;
+        self.skip()?;
+        self.text.get(start..self.at)
+    }
+
+    fn skip(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        match self.peek()? {
+            b'{' => {
+                self.at += 1;
+                self.enter()?;
+                let start = self.keys.len();
+                let mut set = None;
+                let mut first = true;
+                while let Some(key) = self.object_key(first)? {
+                    first = false;
+                    self.note_key(key, start, &mut set)?;
+                    self.skip()?;
+                }
+                self.keys.truncate(start);
+            }
+            b'[' => {
+                self.at += 1;
+                self.enter()?;
+                self.skip_whitespace();
+                if self.peek()? == b']' {
+                    self.at += 1;
+                } else {
+                    loop {
+                        self.skip()?;
+                        self.skip_whitespace();
+                        match self.peek()? {
+                            b',' => self.at += 1,
+                            b']' => {
+                                self.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                self.depth -= 1;
+            }
+            b'"' => {
+                self.string()?;
+            }
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => self.literal(b"null")?,
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// Whitespace, then any value built into a tree, the parts `build` leaves out skipped with the same checks.
+    pub fn node(&mut self, build: ObjectBuild) -> Option<Node> {
+        self.value(build.root())
+    }
+
+    fn value(&mut self, place: Place) -> Option<Node> {
+        self.skip_whitespace();
+        let value = match self.peek()? {
+            b'{' => self.map(place)?,
+            b'[' => self.seq(place)?,
+            b'"' => Value::Str(self.string()?.into_owned()),
+            b't' => {
+                self.literal(b"true")?;
+                Value::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Value::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Value::Null
+            }
+            b'-' | b'0'..=b'9' => self.number()?,
+            _ => return None,
+        };
+        Some(Node::new(Pos::UNKNOWN, value))
+    }
+
+    fn map(&mut self, place: Place) -> Option<Value> {
+        self.at += 1;
+        self.enter()?;
+        let start = self.entries.len();
+        let keys_start = self.keys.len();
+        let mut set = None;
+        let mut first = true;
+        while let Some(key) = self.object_key(first)? {
+            first = false;
+            self.note_key(key, keys_start, &mut set)?;
+            match place.child(key) {
+                Some(child) => {
+                    let value = self.value(child)?;
+                    self.entries.push(Entry {
+                        key: key.to_owned(),
+                        key_pos: Pos::UNKNOWN,
+                        value,
+                    });
+                }
+                None => self.skip()?,
+            }
+        }
+        self.keys.truncate(keys_start);
+        Some(Value::Map(self.entries.drain(start..).collect()))
+    }
+
+    fn seq(&mut self, place: Place) -> Option<Value> {
+        self.at += 1;
+        self.enter()?;
+        let start = self.items.len();
+        let item = place.item();
+        self.skip_whitespace();
+        if self.peek()? == b']' {
+            self.at += 1;
+        } else {
+            loop {
+                let node = self.value(item)?;
+                self.items.push(node);
+                self.skip_whitespace();
+                match self.peek()? {
+                    b',' => self.at += 1,
+                    b']' => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(Value::Seq(self.items.drain(start..).collect()))
+    }
+}
+
+/// The offset of the first `"`, `\` or control character at or after `at`: where a string's plain run ends.
+/// Eight bytes at a time: for each of the three tests, the lowest flagged byte of a word is always a true hit
+/// (the borrow of the subtraction only runs upwards from a true hit), so the lowest of the three is the first.
+#[inline]
+fn find_string_special(bytes: &[u8], mut at: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    const SPACES: u64 = ONES * 0x20;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let quote = word ^ QUOTES;
+        let backslash = word ^ BACKSLASHES;
+        let found = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (word.wrapping_sub(SPACES) & !word))
+            & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::JsonNode;
+    use proptest::prelude::*;
+
+    /// The reference: serde_json through the tree builder `build` names.
+    fn reference(text: &str, build: ObjectBuild) -> Result<Node, String> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let node = match build {
+            ObjectBuild::Full => serde::Deserialize::deserialize(&mut de),
+            ObjectBuild::WithoutBookkeeping => JsonNode::deserialize_without_bookkeeping(&mut de),
+            ObjectBuild::PodSecurity => JsonNode::deserialize_pod_security_fields(&mut de),
+        };
+        node.and_then(|node: JsonNode| de.end().map(|()| node.0))
+            .map_err(|e| e.to_string())
+    }
+
+    fn scanned(text: &str, build: ObjectBuild) -> Option<Node> {
+        let mut scanner = JsonScanner::new(text);
+        let node = scanner.node(build)?;
+        scanner.finish()?;
+        Some(node)
+    }
+
+    const BUILDS: [ObjectBuild; 3] = [
+        ObjectBuild::Full,
+        ObjectBuild::WithoutBookkeeping,
+        ObjectBuild::PodSecurity,
+    ];
+
+    /// Accepts only what the reference accepts, and then builds the same tree.
+    fn agrees(text: &str) {
+        for build in BUILDS {
+            if let Some(node) = scanned(text, build) {
+                assert_eq!(Ok(node), reference(text, build), "{build:?}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_special_byte_search_finds_the_first_in_every_position() {
+        for len in 0..20 {
+            for hit in 0..len {
+                for special in [b'"', b'\\', 0x00, 0x1f] {
+                    // Bytes around the hit that must not be taken for it (high bytes, neighbours of the specials).
+                    let mut bytes: Vec<u8> = (0..len)
+                        .map(|i| [b'a', 0x21, 0x7f, 0xc3, 0x5b, 0x5d, 0x20, 0xff][i % 8])
+                        .collect();
+                    bytes[hit] = special;
+                    if hit + 1 < len {
+                        bytes[hit + 1] = b'"';
+                    }
+                    assert_eq!(find_string_special(&bytes, 0), Some(hit), "{bytes:?}");
+                }
+            }
+            assert_eq!(find_string_special(&vec![b'x'; len], 0), None);
+        }
+    }
+
+    #[test]
+    fn common_values_are_read_as_the_reference_reads_them() {
+        let texts = [
+            r#"{"a":1,"b":-2,"c":"x","d":true,"e":false,"f":null,"g":[],"h":{},"i":[1,[2,{"j":"k"}]]}"#,
+            " { \"a\" : [ 1 , 2 ] ,\n\t\"b\" : { } }\r\n",
+            r#"{"s":"tab\there \"q\" \\ \/ \b\f\n\r \u00e9 \u20ac \ud83d\ude00 end"}"#,
+            r#"{"n":[0,-0,1.5,-1e3,1E+2,123456789012345678,1234567890123456789,18446744073709551615,
+               18446744073709551616,-9223372036854775808,-9223372036854775809,0.1,2.5e-308]}"#,
+            r#""just a string""#,
+            "42",
+            "[]",
+            r#"{"ünï":"cödé","emoji":"😀"}"#,
+        ];
+        for text in texts {
+            for build in BUILDS {
+                let node = scanned(text, build).unwrap_or_else(|| panic!("accepts {text}"));
+                assert_eq!(Ok(node), reference(text, build), "{build:?}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn pruned_builds_match_the_reference() {
+        let pod = r#"{"kind":"Pod","metadata":{"name":"p","managedFields":[{"manager":"m"}],
+            "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","a":"b"}},
+            "spec":{"hostPID":true,"affinity":{"x":[1]},"containers":[{"name":"c","image":"i",
+            "env":[{"name":"A","value":"1"}],"ports":[{"containerPort":80,"hostPort":8080}],
+            "readinessProbe":{"httpGet":{"host":"h","path":"/"},"periodSeconds":5},
+            "lifecycle":{"preStop":{"tcpSocket":{"host":"t","port":1}}},"securityContext":{"privileged":true}}]},
+            "status":{"phase":"Running"}}"#;
+        for build in BUILDS {
+            let node = scanned(pod, build).expect("accepts");
+            assert_eq!(Ok(node), reference(pod, build), "{build:?}");
+        }
+        let lean = scanned(pod, ObjectBuild::PodSecurity).expect("accepts");
+        assert_eq!(lean.get("status"), None);
+        assert_eq!(lean.path(&["metadata", "managedFields"]), None);
+    }
+
+    #[test]
+    fn what_the_reference_rejects_is_left_to_it() {
+        let texts = [
+            "",
+            "{",
+            "[1,]",
+            r#"{"a":1,}"#,
+            r#"{"a":1 "b":2}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"status":{"x":1,"x":2}}"#,
+            r#"{"a":"\u0001 ok"}"#,
+            "{\"a\":\"raw \u{1} control\"}",
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\udc00"}"#,
+            r#"{"a":"\ud800\u0041"}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":1e400}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":nul}"#,
+            r#"{"a":truex}"#,
+            r#"{"a":1} x"#,
+            r#"{"a\n":1}"#,
+            r#"{"a":"unterminated}"#,
+        ];
+        for text in texts {
+            agrees(text);
+        }
+        // Rejections of the subset the reference accepts: an escaped key, nesting past MAX_DEPTH.
+        assert!(scanned(r#"{"\u0061":1}"#, ObjectBuild::Full).is_none());
+        let deep = format!("{}{}", "[".repeat(97), "]".repeat(97));
+        assert!(scanned(&deep, ObjectBuild::Full).is_none());
+        let shallow = format!("{}{}", "[".repeat(96), "]".repeat(96));
+        assert!(scanned(&shallow, ObjectBuild::Full).is_some());
+        agrees(&shallow);
+    }
+
+    #[test]
+    fn many_keys_are_checked_through_a_set() {
+        let keys: Vec<String> = (0..100).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        let many = format!("{{{}}}", keys.join(","));
+        assert!(scanned(&many, ObjectBuild::Full).is_some());
+        agrees(&many);
+        let skipped = format!(r#"{{"status":{{{}}}}}"#, keys.join(","));
+        assert!(scanned(&skipped, ObjectBuild::PodSecurity).is_some());
+        for text in [
+            format!("{{{},\"k42\":0}}", keys.join(",")),
+            format!(r#"{{"status":{{{},"k99":0}}}}"#, keys.join(",")),
+        ] {
+            for build in BUILDS {
+                assert!(scanned(&text, build).is_none(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_values_span_exactly_the_value() {
+        let text = r#"{"a": [1, {"b": "c"}] , "d":null}"#;
+        let mut scanner = JsonScanner::new(text);
+        scanner.object_start().expect("object");
+        assert_eq!(scanner.object_key(true), Some(Some("a")));
+        assert_eq!(scanner.raw_value(), Some(r#"[1, {"b": "c"}]"#));
+        assert_eq!(scanner.object_key(false), Some(Some("d")));
+        assert!(scanner.null());
+        assert_eq!(scanner.object_key(false), Some(None));
+        assert_eq!(scanner.finish(), Some(()));
+    }
+
+    /// Arbitrary JSON-ish text built from the pieces the reader tells apart, with the keys that steer pruning.
+    fn jsonish() -> impl Strategy<Value = String> {
+        let atom = prop_oneof![
+            Just("1".to_owned()),
+            Just("-0".to_owned()),
+            Just("1.5e3".to_owned()),
+            Just("01".to_owned()),
+            Just("99999999999999999999".to_owned()),
+            Just("true".to_owned()),
+            Just("nul".to_owned()),
+            Just("null".to_owned()),
+            Just(r#""s""#.to_owned()),
+            Just(r#""\u00e9\n""#.to_owned()),
+            Just(r#""\ud800""#.to_owned()),
+            Just("\"\u{1}\"".to_owned()),
+            "[a-z\"\\\\ ]{0,6}".prop_map(|s| format!("\"{s}\"")),
+        ];
+        atom.prop_recursive(5, 48, 6, |inner| {
+            let key = prop_oneof![
+                Just("metadata"),
+                Just("spec"),
+                Just("status"),
+                Just("containers"),
+                Just("env"),
+                Just("name"),
+                Just("managedFields"),
+                Just("ports"),
+                Just("hostPort"),
+                Just("a"),
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((key, inner), 0..5).prop_map(|members| {
+                    let members: Vec<String> =
+                        members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn never_disagrees_with_the_reference(text in jsonish(), cut in 0usize..200, junk in "[ ,:{}\\[\\]\"]?") {
+            agrees(&text);
+            // Truncated or with a stray byte: still never accepted differently.
+            let cut = text.char_indices().map(|(i, _)| i).find(|&i| i >= cut).unwrap_or(text.len());
+            agrees(&text[..cut]);
+            agrees(&format!("{}{junk}{}", &text[..cut], &text[cut..]));
+        }
+    }
+}
