@@ -65,6 +65,20 @@ pub struct JsonScanner<'a> {
     items: Vec<Node>,
     /// Keys of every object being read, built or skipped, for the duplicate check.
     keys: Vec<&'a str>,
+    /// The containers open in a skipped value.
+    frames: Vec<Frame<'a>>,
+    /// Where skipped strings with escapes are unescaped (to check them).
+    scratch: String,
+}
+
+/// An open container of a skipped value.
+enum Frame<'a> {
+    Array,
+    /// An object: where its keys start on the key stack, or the set they moved to once it had many.
+    Object {
+        keys_start: usize,
+        set: Option<HashSet<&'a str>>,
+    },
 }
 
 impl<'a> JsonScanner<'a> {
@@ -76,6 +90,8 @@ impl<'a> JsonScanner<'a> {
             entries: Vec::with_capacity(64),
             items: Vec::with_capacity(32),
             keys: Vec::with_capacity(64),
+            frames: Vec::with_capacity(16),
+            scratch: String::new(),
         }
     }
 
@@ -89,34 +105,35 @@ impl<'a> JsonScanner<'a> {
         self.text.get(start..end)
     }
 
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
+    pub fn skip_whitespace(&mut self) {
+        let _ = self.significant();
     }
 
-    #[inline]
-    pub fn skip_whitespace(&mut self) {
+    /// Skips whitespace and returns the byte under the cursor (not consumed). API servers send compact JSON,
+    /// so the common case is one comparison.
+    #[inline(always)]
+    fn significant(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
-        // API servers send compact JSON: the common case is one comparison.
-        while let Some(&b) = bytes.get(self.at) {
+        let mut at = self.at;
+        loop {
+            let b = *bytes.get(at)?;
             if b > b' ' || !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                break;
+                self.at = at;
+                return Some(b);
             }
-            self.at += 1;
+            at += 1;
         }
     }
 
     /// Whitespace, then `byte`.
-    #[inline]
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> Option<()> {
-        self.skip_whitespace();
-        (self.peek()? == byte).then(|| self.at += 1)
+        (self.significant()? == byte).then(|| self.at += 1)
     }
 
     /// Only whitespace is left.
     pub fn finish(&mut self) -> Option<()> {
-        self.skip_whitespace();
-        (self.at == self.text.len()).then_some(())
+        self.significant().is_none().then_some(())
     }
 
     #[inline]
@@ -133,10 +150,9 @@ impl<'a> JsonScanner<'a> {
 
     /// The next member's key, its `:` consumed (the value is next), or `Some(None)` once the closing brace is
     /// read. `first`: no member of this object has been read yet.
-    #[inline]
+    #[inline(always)]
     pub fn object_key(&mut self, first: bool) -> Option<Option<&'a str>> {
-        self.skip_whitespace();
-        match self.peek()? {
+        match self.significant()? {
             b'}' => {
                 self.at += 1;
                 self.depth -= 1;
@@ -144,35 +160,30 @@ impl<'a> JsonScanner<'a> {
             }
             b',' if !first => {
                 self.at += 1;
-                self.skip_whitespace();
+                if self.significant()? != b'"' {
+                    return None;
+                }
             }
-            _ if first => {}
+            b'"' if first => {}
             _ => return None,
         }
-        let key = self.plain_key()?;
+        // The cursor is on the key's opening quote.
+        let bytes = self.text.as_bytes();
+        let start = self.at + 1;
+        let stop = find_string_special(bytes, start)?;
+        if bytes.get(stop) != Some(&b'"') {
+            return None;
+        }
+        let key = self.text.get(start..stop)?;
+        self.at = stop + 1;
         self.eat(b':')?;
         Some(Some(key))
     }
 
-    /// A key without escapes, borrowed.
-    #[inline]
-    fn plain_key(&mut self) -> Option<&'a str> {
-        if self.peek()? != b'"' {
-            return None;
-        }
-        let start = self.at + 1;
-        let stop = find_string_special(self.text.as_bytes(), start)?;
-        if self.text.as_bytes().get(stop) != Some(&b'"') {
-            return None;
-        }
-        self.at = stop + 1;
-        self.text.get(start..stop)
-    }
-
     /// Whitespace, then a string, unescaped (borrowed when it has no escapes).
+    #[inline]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
-        self.skip_whitespace();
-        if self.peek()? != b'"' {
+        if self.significant()? != b'"' {
             return None;
         }
         let start = self.at + 1;
@@ -279,36 +290,42 @@ impl<'a> JsonScanner<'a> {
         u32::from_str_radix(digits, 16).ok()
     }
 
-    /// A number token: the maximal run of number characters, validated by whoever reads it.
+    /// A number. Plain decimal integers of up to 18 digits are read in one pass here; any other token (the
+    /// maximal run of number characters) goes to serde_json's parser, which validates it.
+    #[inline]
     fn number(&mut self) -> Option<Value> {
         let bytes = self.text.as_bytes();
         let start = self.at;
-        let mut end = start;
-        while bytes
-            .get(end)
-            .is_some_and(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-        {
-            end += 1;
+        let negative = bytes.get(start) == Some(&b'-');
+        let digits_start = start + usize::from(negative);
+        let mut at = digits_start;
+        let mut magnitude: i64 = 0;
+        while let Some(&digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
+            // Wrapping only matters past 18 digits, which take the slow path below.
+            magnitude = magnitude
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(digit - b'0'));
+            at += 1;
         }
-        self.at = end;
-        let token = bytes.get(start..end)?;
-        let (negative, digits) = match token.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, token),
-        };
-        let simple = !digits.is_empty()
-            && digits.len() <= 18
-            && digits.iter().all(u8::is_ascii_digit)
-            && (digits[0] != b'0' || digits.len() == 1)
-            // serde_json reads `-0` as the float -0.0.
-            && !(negative && digits == b"0");
-        if simple {
-            let magnitude = digits
-                .iter()
-                .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        let count = at - digits_start;
+        let continues = bytes
+            .get(at)
+            .is_some_and(|b| matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+        let leading_zero = count > 1 && bytes.get(digits_start) == Some(&b'0');
+        // serde_json reads `-0` as the float -0.0.
+        let negative_zero = negative && magnitude == 0;
+        if (1..=18).contains(&count) && !continues && !leading_zero && !negative_zero {
+            self.at = at;
             return Some(Value::Int(if negative { -magnitude } else { magnitude }));
         }
-        let number: serde_json::Number = serde_json::from_str(self.text.get(start..end)?).ok()?;
+        while bytes
+            .get(at)
+            .is_some_and(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        {
+            at += 1;
+        }
+        self.at = at;
+        let number: serde_json::Number = serde_json::from_str(self.text.get(start..at)?).ok()?;
         Some(number_value(&number))
     }
 
@@ -320,29 +337,6 @@ impl<'a> JsonScanner<'a> {
 
     /// Records `key` as read in the object whose keys start at `start` (`set` once it has many); `None` when
     /// it was read before.
-    #[inline]
-    fn note_key(
-        &mut self,
-        key: &'a str,
-        start: usize,
-        set: &mut Option<HashSet<&'a str>>,
-    ) -> Option<()> {
-        match set {
-            Some(set) => set.insert(key).then_some(()),
-            None => {
-                let own = self.keys.get(start..).unwrap_or_default();
-                if own.contains(&key) {
-                    return None;
-                }
-                self.keys.push(key);
-                if self.keys.len() - start > LINEAR_KEY_CHECK {
-                    *set = Some(self.keys.drain(start..).collect());
-                }
-                Some(())
-            }
-        }
-    }
-
     /// Whitespace, then any value, validated (duplicate keys included) and not built; its text.
     pub fn raw_value(&mut self) -> Option<&'a str> {
         self.skip_whitespace();
@@ -351,56 +345,124 @@ impl<'a> JsonScanner<'a> {
         self.text.get(start..self.at)
     }
 
+    /// Skips one value without recursion: the open containers are a stack of frames, so skipped parts (the
+    /// bulk of a review in the Pod Security build) cost a few instructions per byte.
     fn skip(&mut self) -> Option<()> {
-        self.skip_whitespace();
-        match self.peek()? {
-            b'{' => {
-                self.at += 1;
-                self.enter()?;
-                let start = self.keys.len();
-                let mut set = None;
-                let mut first = true;
-                while let Some(key) = self.object_key(first)? {
-                    first = false;
-                    self.note_key(key, start, &mut set)?;
-                    self.skip()?;
-                }
-                self.keys.truncate(start);
-            }
-            b'[' => {
-                self.at += 1;
-                self.enter()?;
-                self.skip_whitespace();
-                if self.peek()? == b']' {
+        let base = self.frames.len();
+        loop {
+            // A value starts here.
+            match self.significant()? {
+                b'{' => {
                     self.at += 1;
-                } else {
-                    loop {
-                        self.skip()?;
-                        self.skip_whitespace();
-                        match self.peek()? {
-                            b',' => self.at += 1,
-                            b']' => {
-                                self.at += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
+                    self.enter()?;
+                    if self.significant()? == b'}' {
+                        self.at += 1;
+                        self.depth -= 1;
+                    } else {
+                        self.frames.push(Frame::Object {
+                            keys_start: self.keys.len(),
+                            set: None,
+                        });
+                        self.skipped_key()?;
+                        continue;
                     }
                 }
-                self.depth -= 1;
+                b'[' => {
+                    self.at += 1;
+                    self.enter()?;
+                    if self.significant()? == b']' {
+                        self.at += 1;
+                        self.depth -= 1;
+                    } else {
+                        self.frames.push(Frame::Array);
+                        continue;
+                    }
+                }
+                b'"' => self.skip_string()?,
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                b'-' | b'0'..=b'9' => {
+                    self.number()?;
+                }
+                _ => return None,
             }
-            b'"' => {
-                self.string()?;
+            // A value is complete: close the containers it completes, up to one that has another member.
+            loop {
+                if self.frames.len() == base {
+                    return Some(());
+                }
+                let byte = self.significant()?;
+                match (byte, self.frames.last()?) {
+                    (b',', Frame::Array) => {
+                        self.at += 1;
+                        break;
+                    }
+                    (b',', Frame::Object { .. }) => {
+                        self.at += 1;
+                        self.skipped_key()?;
+                        break;
+                    }
+                    (b']', Frame::Array) => {
+                        self.at += 1;
+                        self.depth -= 1;
+                        self.frames.pop();
+                    }
+                    (b'}', Frame::Object { keys_start, .. }) => {
+                        self.at += 1;
+                        self.depth -= 1;
+                        let keys_start = *keys_start;
+                        self.frames.pop();
+                        self.keys.truncate(keys_start);
+                    }
+                    _ => return None,
+                }
             }
-            b't' => self.literal(b"true")?,
-            b'f' => self.literal(b"false")?,
-            b'n' => self.literal(b"null")?,
-            b'-' | b'0'..=b'9' => {
-                self.number()?;
-            }
-            _ => return None,
         }
-        Some(())
+    }
+
+    /// The next key of the object on top of the frame stack (the cursor after its `{` or `,`), noted for the
+    /// duplicate check, and its `:`.
+    #[inline(always)]
+    fn skipped_key(&mut self) -> Option<()> {
+        if self.significant()? != b'"' {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        let start = self.at + 1;
+        let stop = find_string_special(bytes, start)?;
+        if bytes.get(stop) != Some(&b'"') {
+            return None;
+        }
+        let key = self.text.get(start..stop)?;
+        self.at = stop + 1;
+        let Some(Frame::Object { keys_start, set }) = self.frames.last_mut() else {
+            return None;
+        };
+        note_key(&mut self.keys, key, *keys_start, set)?;
+        self.eat(b':')
+    }
+
+    /// A string skipped: its escapes are checked as reading it would, into a reused scratch buffer.
+    #[inline(always)]
+    fn skip_string(&mut self) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        let stop = find_string_special(bytes, self.at + 1)?;
+        match bytes.get(stop)? {
+            b'"' => {
+                self.at = stop + 1;
+                Some(())
+            }
+            b'\\' => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                scratch.clear();
+                self.at = stop;
+                let checked = self.unescape_rest(&mut scratch);
+                self.scratch = scratch;
+                checked
+            }
+            _ => None,
+        }
     }
 
     /// Whitespace, then any value built into a tree, the parts `build` leaves out skipped with the same checks.
@@ -409,8 +471,7 @@ impl<'a> JsonScanner<'a> {
     }
 
     fn value(&mut self, place: Place) -> Option<Node> {
-        self.skip_whitespace();
-        let value = match self.peek()? {
+        let value = match self.significant()? {
             b'{' => self.map(place)?,
             b'[' => self.seq(place)?,
             b'"' => Value::Str(self.string()?.into_owned()),
@@ -441,7 +502,7 @@ impl<'a> JsonScanner<'a> {
         let mut first = true;
         while let Some(key) = self.object_key(first)? {
             first = false;
-            self.note_key(key, keys_start, &mut set)?;
+            note_key(&mut self.keys, key, keys_start, &mut set)?;
             match place.child(key) {
                 Some(child) => {
                     let value = self.value(child)?;
@@ -463,15 +524,13 @@ impl<'a> JsonScanner<'a> {
         self.enter()?;
         let start = self.items.len();
         let item = place.item();
-        self.skip_whitespace();
-        if self.peek()? == b']' {
+        if self.significant()? == b']' {
             self.at += 1;
         } else {
             loop {
                 let node = self.value(item)?;
                 self.items.push(node);
-                self.skip_whitespace();
-                match self.peek()? {
+                match self.significant()? {
                     b',' => self.at += 1,
                     b']' => {
                         self.at += 1;
@@ -483,6 +542,30 @@ impl<'a> JsonScanner<'a> {
         }
         self.depth -= 1;
         Some(Value::Seq(self.items.drain(start..).collect()))
+    }
+}
+
+/// Records `key` as read in the object whose keys start at `start` of the `keys` stack (or are in `set`,
+/// once it has many); `None` when it was read before.
+#[inline(always)]
+fn note_key<'a>(
+    keys: &mut Vec<&'a str>,
+    key: &'a str,
+    start: usize,
+    set: &mut Option<HashSet<&'a str>>,
+) -> Option<()> {
+    match set {
+        Some(set) => set.insert(key).then_some(()),
+        None => {
+            if keys.get(start..).unwrap_or_default().contains(&key) {
+                return None;
+            }
+            keys.push(key);
+            if keys.len() - start > LINEAR_KEY_CHECK {
+                *set = Some(keys.drain(start..).collect());
+            }
+            Some(())
+        }
     }
 }
 
