@@ -629,11 +629,13 @@ mod tests {
         ObjectBuild::PodSecurity,
     ];
 
-    /// Accepts only what the reference accepts, and then builds the same tree.
+    /// Accepts only what the reference accepts, and then builds the same tree (Debug text: floats compared
+    /// bit for bit, so -0.0 is not 0.0).
     fn agrees(text: &str) {
         for build in BUILDS {
             if let Some(node) = scanned(text, build) {
-                assert_eq!(Ok(node), reference(text, build), "{build:?}: {text:?}");
+                let expected = reference(text, build).map(|node| format!("{node:?}"));
+                assert_eq!(Ok(format!("{node:?}")), expected, "{build:?}: {text:?}");
             }
         }
     }
@@ -673,9 +675,9 @@ mod tests {
         ];
         for text in texts {
             for build in BUILDS {
-                let node = scanned(text, build).unwrap_or_else(|| panic!("accepts {text}"));
-                assert_eq!(Ok(node), reference(text, build), "{build:?}: {text}");
+                assert!(scanned(text, build).is_some(), "accepts {text}");
             }
+            agrees(text);
         }
     }
 
@@ -689,9 +691,9 @@ mod tests {
             "lifecycle":{"preStop":{"tcpSocket":{"host":"t","port":1}}},"securityContext":{"privileged":true}}]},
             "status":{"phase":"Running"}}"#;
         for build in BUILDS {
-            let node = scanned(pod, build).expect("accepts");
-            assert_eq!(Ok(node), reference(pod, build), "{build:?}");
+            assert!(scanned(pod, build).is_some(), "{build:?}");
         }
+        agrees(pod);
         let lean = scanned(pod, ObjectBuild::PodSecurity).expect("accepts");
         assert_eq!(lean.get("status"), None);
         assert_eq!(lean.path(&["metadata", "managedFields"]), None);
@@ -799,10 +801,13 @@ mod tests {
                 Just("a"),
             ];
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
                 prop::collection::vec((key, inner), 0..5).prop_map(|members| {
-                    let members: Vec<String> =
-                        members.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    let members: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("\"{k}\":{v}"))
+                        .collect();
                     format!("{{{}}}", members.join(","))
                 }),
             ]
