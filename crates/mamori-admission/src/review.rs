@@ -73,6 +73,12 @@ pub(crate) enum ObjectParts {
 
 impl ObjectParts {
     fn decode_str(self, text: &str) -> Result<Option<Node>, String> {
+        let mut scan = JsonScanner::new(text);
+        if let Some(node) = scan.node(self.build()) {
+            if scan.finish().is_some() {
+                return Ok(Some(node).filter(|n| !n.is_null()));
+            }
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let node = match self {
             ObjectParts::AllButBookkeeping => JsonNode::deserialize_without_bookkeeping(&mut de),

@@ -1,13 +1,16 @@
 //! JSON text (or an already-decoded `serde_json::Value`) → [`Node`], without going through the YAML parser.
 //!
 //! Objects that come from the API server (AdmissionReview bodies, LIST responses, `kubectl get -o json` dumps)
-//! are JSON. Building the tree straight from serde_json's event stream is several times faster than the YAML
-//! reference path and allocates only the tree itself. Nodes carry [`Pos::UNKNOWN`]: serde_json does not report
-//! positions to visitors, and API objects are referenced by kind/namespace/name, not by line.
+//! are JSON. Building the tree straight from JSON is several times faster than the YAML reference path and
+//! allocates only the tree itself. Two readers build it: the hand-written [`crate::json_scan`] for the common
+//! case, and serde_json's event stream (this module's [`Builder`]), which is the scanner's reference and reads
+//! everything the scanner declines. Nodes carry [`Pos::UNKNOWN`]: API objects are referenced by
+//! kind/namespace/name, not by line.
 //!
 //! Limits: nesting depth is bounded by serde_json's recursion limit (128), total nodes by `Limits::max_nodes`
 //! (when parsing text). Duplicate keys in one object are an error, as in the YAML path.
 
+use crate::json_scan::{JsonScanner, ObjectBuild};
 use crate::{Limits, YamlError};
 use mamori_model::{Entry, Node, Pos, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -16,7 +19,8 @@ use std::collections::HashSet;
 use std::fmt;
 
 /// Parses one JSON document into a [`Node`] tree, enforcing `limits.max_nodes` and
-/// `limits.max_document_bytes`. Errors carry serde_json's line and column.
+/// `limits.max_document_bytes`. Read by [`crate::json_scan`] when it can, else (and for every error) by
+/// serde_json, whose errors carry the line and column.
 pub fn parse_json(text: &[u8], limits: &Limits) -> Result<Node, YamlError> {
     if text.len() > limits.max_document_bytes {
         return Err(YamlError {
@@ -27,6 +31,15 @@ pub fn parse_json(text: &[u8], limits: &Limits) -> Result<Node, YamlError> {
                 limits.max_document_bytes
             ),
         });
+    }
+    // The hand-written scanner first; what it declines (and every error) is decided and worded by serde_json.
+    if let Ok(text) = std::str::from_utf8(text) {
+        let mut scanner = JsonScanner::new(text).with_node_budget(limits.max_nodes);
+        if let Some(node) = scanner.node(ObjectBuild::Full) {
+            if scanner.finish().is_some() {
+                return Ok(node);
+            }
+        }
     }
     let mut builder = Builder::new(limits.max_nodes, Place::Elsewhere);
     let mut de = serde_json::Deserializer::from_slice(text);

@@ -69,6 +69,8 @@ pub struct JsonScanner<'a> {
     frames: Vec<Frame<'a>>,
     /// Where skipped strings with escapes are unescaped (to check them).
     scratch: String,
+    /// Nodes [`JsonScanner::node`] may still build (the reference's `Limits::max_nodes`).
+    budget: usize,
 }
 
 /// An open container of a skipped value.
@@ -92,7 +94,14 @@ impl<'a> JsonScanner<'a> {
             keys: Vec::with_capacity(64),
             frames: Vec::with_capacity(16),
             scratch: String::new(),
+            budget: usize::MAX,
         }
+    }
+
+    /// At most `max_nodes` built nodes, as the reference's node budget allows (more: `None`).
+    pub fn with_node_budget(mut self, max_nodes: usize) -> JsonScanner<'a> {
+        self.budget = max_nodes;
+        self
     }
 
     /// The byte offset of the cursor.
@@ -471,6 +480,7 @@ impl<'a> JsonScanner<'a> {
     }
 
     fn value(&mut self, place: Place) -> Option<Node> {
+        self.budget = self.budget.checked_sub(1)?;
         let value = match self.significant()? {
             b'{' => self.map(place)?,
             b'[' => self.seq(place)?,
@@ -754,6 +764,28 @@ mod tests {
             for build in BUILDS {
                 assert!(scanned(&text, build).is_none(), "{text}");
             }
+        }
+    }
+
+    #[test]
+    fn the_node_budget_is_the_references() {
+        let limits = crate::Limits {
+            max_nodes: 4,
+            ..crate::Limits::default()
+        };
+        for (text, fits) in [
+            ("[1,2,3]", true),
+            ("[1,2,3,4]", false),
+            (r#"{"a":{"b":1}}"#, true),
+        ] {
+            let mut scanner = JsonScanner::new(text).with_node_budget(limits.max_nodes);
+            let scanned = scanner.node(ObjectBuild::Full);
+            assert_eq!(scanned.is_some(), fits, "{text}");
+            assert_eq!(
+                crate::parse_json(text.as_bytes(), &limits).is_ok(),
+                fits,
+                "{text}"
+            );
         }
     }
 
