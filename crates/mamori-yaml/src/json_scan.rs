@@ -176,7 +176,14 @@ impl<'a> JsonScanner<'a> {
             b'"' if first => {}
             _ => return None,
         }
-        // The cursor is on the key's opening quote.
+        let key = self.plain_key()?;
+        self.eat(b':')?;
+        Some(Some(key))
+    }
+
+    /// With the cursor on a key's opening quote: the key, which must have no escapes (borrowed).
+    #[inline(always)]
+    fn plain_key(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
         let start = self.at + 1;
         let stop = find_string_special(bytes, start)?;
@@ -185,8 +192,7 @@ impl<'a> JsonScanner<'a> {
         }
         let key = self.text.get(start..stop)?;
         self.at = stop + 1;
-        self.eat(b':')?;
-        Some(Some(key))
+        Some(key)
     }
 
     /// Whitespace, then a string, unescaped (borrowed when it has no escapes).
@@ -437,14 +443,7 @@ impl<'a> JsonScanner<'a> {
         if self.significant()? != b'"' {
             return None;
         }
-        let bytes = self.text.as_bytes();
-        let start = self.at + 1;
-        let stop = find_string_special(bytes, start)?;
-        if bytes.get(stop) != Some(&b'"') {
-            return None;
-        }
-        let key = self.text.get(start..stop)?;
-        self.at = stop + 1;
+        let key = self.plain_key()?;
         let Some(Frame::Object { keys_start, set }) = self.frames.last_mut() else {
             return None;
         };
