@@ -72,6 +72,14 @@ pub(crate) enum ObjectParts {
 }
 
 impl ObjectParts {
+    /// What the scanner builds for these parts.
+    fn build(self) -> ObjectBuild {
+        match self {
+            ObjectParts::AllButBookkeeping => ObjectBuild::WithoutBookkeeping,
+            ObjectParts::PodSecurity => ObjectBuild::PodSecurity,
+        }
+    }
+
     fn decode_str(self, text: &str) -> Result<Option<Node>, String> {
         let mut scan = JsonScanner::new(text);
         if let Some(node) = scan.node(self.build()) {
@@ -203,16 +211,6 @@ struct RequestFields {
     username: String,
 }
 
-impl ObjectParts {
-    /// What the scanner builds for these parts.
-    fn build(self) -> ObjectBuild {
-        match self {
-            ObjectParts::AllButBookkeeping => ObjectBuild::WithoutBookkeeping,
-            ObjectParts::PodSecurity => ObjectBuild::PodSecurity,
-        }
-    }
-}
-
 /// The [`ObjectParts`] an `EagerObject::<POD_SECURITY>` builds.
 const fn parts_of(pod_security: bool) -> ObjectParts {
     if pod_security {
@@ -251,19 +249,33 @@ fn decode_scanned(body: &[u8], parts: ObjectParts) -> Option<Result<Request<'_>,
     {
         return None;
     }
-    let (raw, fields, object, old_object) = request?;
-    let object = LazyObject::decoded(object, parts);
-    Some(request_from(raw, fields, object, old_object, parts))
+    let request: ScannedRequest<'_> = request?;
+    let object = LazyObject::decoded(request.object, parts);
+    Some(request_from(
+        request.raw,
+        request.fields,
+        object,
+        request.old_object,
+        parts,
+    ))
+}
+
+/// What [`scanned_request`] read: the request's text, its fields, the object built (`None` = absent or null)
+/// and the old object's text.
+struct ScannedRequest<'a> {
+    raw: &'a str,
+    fields: RequestFields,
+    object: Option<Node>,
+    old_object: Option<&'a str>,
 }
 
 /// The request object under the cursor, read as [`RequestWire`] reads it: the same members, of the same
 /// types (a string where it takes a `String`, a string or null for an `Option<String>`, an object for a
 /// struct); a member read twice is left to the reference, which rejects it.
-#[allow(clippy::type_complexity)]
 fn scanned_request<'a>(
     scan: &mut JsonScanner<'a>,
     parts: ObjectParts,
-) -> Option<(&'a str, RequestFields, Option<Node>, Option<&'a str>)> {
+) -> Option<ScannedRequest<'a>> {
     const MEMBERS: [&str; 9] = [
         "uid",
         "resource",
@@ -314,8 +326,12 @@ fn scanned_request<'a>(
             }
         }
     }
-    let raw = scan.text_between(start, scan.offset())?;
-    Some((raw, fields, object, old_object))
+    Some(ScannedRequest {
+        raw: scan.text_between(start, scan.offset())?,
+        fields,
+        object,
+        old_object,
+    })
 }
 
 /// An object read as a derived struct of `String` fields with defaults reads it: the named members must be
