@@ -76,11 +76,56 @@ pub struct JsonScanner<'a> {
 /// An open container of a skipped value.
 enum Frame<'a> {
     Array,
-    /// An object: where its keys start on the key stack, or the set they moved to once it had many.
-    Object {
-        keys_start: usize,
-        set: Option<HashSet<&'a str>>,
-    },
+    /// An object and the keys read in it so far.
+    Object(ObjectKeys<'a>),
+}
+
+/// The keys read so far in one object, for the duplicate check: where they start on the scanner's key stack
+/// (or the set they moved to once the object had many), and a 64-bit filter of them. A key whose filter bit is
+/// clear was not read before, so the common case (no duplicate) rarely compares strings at all.
+struct ObjectKeys<'a> {
+    start: usize,
+    filter: u64,
+    set: Option<HashSet<&'a str>>,
+}
+
+impl<'a> ObjectKeys<'a> {
+    fn new(start: usize) -> ObjectKeys<'a> {
+        ObjectKeys {
+            start,
+            filter: 0,
+            set: None,
+        }
+    }
+
+    /// Records `key` (pushed on `stack` while the object has few); `None` when it was read before.
+    #[inline(always)]
+    fn note(&mut self, stack: &mut Vec<&'a str>, key: &'a str) -> Option<()> {
+        if let Some(set) = &mut self.set {
+            return set.insert(key).then_some(());
+        }
+        let bit = key_filter_bit(key);
+        if self.filter & bit != 0 && stack.get(self.start..).unwrap_or_default().contains(&key) {
+            return None;
+        }
+        self.filter |= bit;
+        stack.push(key);
+        if stack.len() - self.start > LINEAR_KEY_CHECK {
+            self.set = Some(stack.drain(self.start..).collect());
+        }
+        Some(())
+    }
+}
+
+/// One of 64 bits for a key, from its length and its first and last bytes (enough to tell apart most keys of
+/// one Kubernetes object).
+#[inline(always)]
+fn key_filter_bit(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let first = u32::from(bytes.first().copied().unwrap_or(0));
+    let last = u32::from(bytes.last().copied().unwrap_or(0));
+    let mixed = (bytes.len() as u32 ^ (first << 8) ^ (last << 16)).wrapping_mul(0x9E37_79B9);
+    1 << (mixed >> 26)
 }
 
 impl<'a> JsonScanner<'a> {
@@ -350,8 +395,6 @@ impl<'a> JsonScanner<'a> {
         found.then(|| self.at += word.len())
     }
 
-    /// Records `key` as read in the object whose keys start at `start` (`set` once it has many); `None` when
-    /// it was read before.
     /// Whitespace, then any value, validated (duplicate keys included) and not built; its text.
     pub fn raw_value(&mut self) -> Option<&'a str> {
         self.skip_whitespace();
@@ -374,10 +417,8 @@ impl<'a> JsonScanner<'a> {
                         self.at += 1;
                         self.depth -= 1;
                     } else {
-                        self.frames.push(Frame::Object {
-                            keys_start: self.keys.len(),
-                            set: None,
-                        });
+                        self.frames
+                            .push(Frame::Object(ObjectKeys::new(self.keys.len())));
                         self.skipped_key()?;
                         continue;
                     }
@@ -413,7 +454,7 @@ impl<'a> JsonScanner<'a> {
                         self.at += 1;
                         break;
                     }
-                    (b',', Frame::Object { .. }) => {
+                    (b',', Frame::Object(_)) => {
                         self.at += 1;
                         self.skipped_key()?;
                         break;
@@ -423,10 +464,10 @@ impl<'a> JsonScanner<'a> {
                         self.depth -= 1;
                         self.frames.pop();
                     }
-                    (b'}', Frame::Object { keys_start, .. }) => {
+                    (b'}', Frame::Object(keys)) => {
                         self.at += 1;
                         self.depth -= 1;
-                        let keys_start = *keys_start;
+                        let keys_start = keys.start;
                         self.frames.pop();
                         self.keys.truncate(keys_start);
                     }
@@ -444,10 +485,10 @@ impl<'a> JsonScanner<'a> {
             return None;
         }
         let key = self.plain_key()?;
-        let Some(Frame::Object { keys_start, set }) = self.frames.last_mut() else {
+        let Some(Frame::Object(keys)) = self.frames.last_mut() else {
             return None;
         };
-        note_key(&mut self.keys, key, *keys_start, set)?;
+        keys.note(&mut self.keys, key)?;
         self.eat(b':')
     }
 
@@ -506,12 +547,11 @@ impl<'a> JsonScanner<'a> {
         self.at += 1;
         self.enter()?;
         let start = self.entries.len();
-        let keys_start = self.keys.len();
-        let mut set = None;
+        let mut keys = ObjectKeys::new(self.keys.len());
         let mut first = true;
         while let Some(key) = self.object_key(first)? {
             first = false;
-            note_key(&mut self.keys, key, keys_start, &mut set)?;
+            keys.note(&mut self.keys, key)?;
             match place.child(key) {
                 Some(child) => {
                     let value = self.value(child)?;
@@ -524,7 +564,7 @@ impl<'a> JsonScanner<'a> {
                 None => self.skip()?,
             }
         }
-        self.keys.truncate(keys_start);
+        self.keys.truncate(keys.start);
         Some(Value::Map(self.entries.drain(start..).collect()))
     }
 
@@ -551,30 +591,6 @@ impl<'a> JsonScanner<'a> {
         }
         self.depth -= 1;
         Some(Value::Seq(self.items.drain(start..).collect()))
-    }
-}
-
-/// Records `key` as read in the object whose keys start at `start` of the `keys` stack (or are in `set`,
-/// once it has many); `None` when it was read before.
-#[inline(always)]
-fn note_key<'a>(
-    keys: &mut Vec<&'a str>,
-    key: &'a str,
-    start: usize,
-    set: &mut Option<HashSet<&'a str>>,
-) -> Option<()> {
-    match set {
-        Some(set) => set.insert(key).then_some(()),
-        None => {
-            if keys.get(start..).unwrap_or_default().contains(&key) {
-                return None;
-            }
-            keys.push(key);
-            if keys.len() - start > LINEAR_KEY_CHECK {
-                *set = Some(keys.drain(start..).collect());
-            }
-            Some(())
-        }
     }
 }
 
@@ -762,6 +778,33 @@ mod tests {
         ] {
             for build in BUILDS {
                 assert!(scanned(&text, build).is_none(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_key_filter_only_narrows_the_duplicate_check() {
+        // Same length, first and last byte: one filter bit, yet different keys.
+        let alike = ["axxz", "ayyz", "azzz", "a01z"];
+        assert!(alike
+            .iter()
+            .all(|key| key_filter_bit(key) == key_filter_bit(alike[0])));
+        let members: Vec<String> = alike.iter().map(|k| format!(r#""{k}":1"#)).collect();
+        let object = format!("{{{}}}", members.join(","));
+        agrees(&object);
+        assert!(scanned(&object, ObjectBuild::Full).is_some());
+        assert!(scanned(
+            &format!(r#"{{"status":{object}}}"#),
+            ObjectBuild::PodSecurity
+        )
+        .is_some());
+        // A repeat of any member, built or skipped, is still found.
+        for key in alike {
+            let repeated = format!(r#"{{{},"{key}":2}}"#, members.join(","));
+            for text in [repeated.clone(), format!(r#"{{"status":{repeated}}}"#)] {
+                for build in BUILDS {
+                    assert!(scanned(&text, build).is_none(), "{text}");
+                }
             }
         }
     }
