@@ -7,6 +7,7 @@
 
 pub mod certs;
 pub mod duration;
+pub mod json_log;
 pub mod logging;
 pub mod manifests;
 pub mod metrics;
@@ -147,11 +148,8 @@ pub fn init_json_logging(default_filter: &str) -> LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false);
+        .event_format(json_log::JsonLines)
+        .with_env_filter(filter);
     match logging::batched(std::io::stderr()) {
         Ok((writer, guard)) => {
             let _ = subscriber.with_writer(writer).try_init();
