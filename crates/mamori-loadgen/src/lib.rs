@@ -6,14 +6,17 @@
 //!   previous ones. Free connections take the next due request from a shared counter. When every connection is
 //!   still waiting for a response at a request's due time, that request's latency is counted from its due time,
 //!   not from when a connection finally sent it: the wait is the server's doing (coordinated-omission
-//!   correction, as in wrk2). When a connection was free but the generator's own timer woke late (tokio's timer
-//!   has 1 ms granularity), latency counts from the actual send; that timer lag is reported separately
+//!   correction, as in wrk2). Each connection waits for a due time on its own high-resolution timer
+//!   ([`pacer`]; tokio's timer has 1 ms ticks and sent requests in bursts). When a connection was free but the
+//!   timer still woke late, latency counts from the actual send; that lag is reported separately
 //!   ([`Report::schedule_lag`]) so it is visible rather than silently added to the server's figures.
 //! - **Max** (`Mode::Max`, closed loop): each connection sends its next request as soon as the previous response
 //!   arrived; latency is send → response.
 //!
 //! Requests due during the warm-up are sent but not recorded. Each connection keeps its own histograms, merged
 //! at the end.
+
+pub mod pacer;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -451,6 +454,7 @@ async fn connection_loop(
     mut sender: Option<Sender>,
     mut stats: ConnStats,
 ) -> ConnStats {
+    let mut pacer = pacer::Pacer::new();
     loop {
         let free_at = Instant::now();
         // `start`: what latency is measured from; `due`: which window the request belongs to.
@@ -466,7 +470,7 @@ async fn connection_loop(
                     break;
                 }
                 if due > free_at {
-                    tokio::time::sleep_until(due.into()).await;
+                    pacer.sleep_until(due).await;
                 }
                 let sent = Instant::now();
                 if due >= run.record_from {
