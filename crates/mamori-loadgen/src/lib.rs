@@ -378,6 +378,8 @@ async fn connect(config: &LoadConfig) -> Result<Sender, String> {
         .map_err(|e| format!("connect {}:{}: {e}", config.target.host, config.target.port))?;
     // Latency benchmark: never let Nagle hold a request back.
     let _ = tcp.set_nodelay(true);
+    // rustls reads 4 KiB per call; reading ahead takes a whole TLS record (the 10 KB echo) in one `recv`.
+    let tcp = tokio::io::BufReader::with_capacity(16 * 1024 + 512, tcp);
     let tls = tokio_rustls::TlsConnector::from(Arc::clone(&config.tls))
         .connect(config.target.server_name.clone(), tcp)
         .await

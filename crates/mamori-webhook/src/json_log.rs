@@ -137,7 +137,10 @@ struct Escaping<'a, W: fmt::Write>(&'a mut W);
 impl<W: fmt::Write> fmt::Write for Escaping<'_, W> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         // The usual case (uids, names, messages): nothing to escape, one append.
-        if !text.bytes().any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\') {
+        if !text
+            .bytes()
+            .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+        {
             return self.0.write_str(text);
         }
         let mut plain_from = 0;
