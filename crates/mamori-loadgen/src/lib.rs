@@ -20,7 +20,7 @@ pub mod pacer;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -86,6 +86,26 @@ impl Target {
     }
 }
 
+/// How the due times of a fixed-rate run are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrivals {
+    /// Request *i* is due at `start + i / rate`.
+    Even,
+    /// A Poisson process of the rate: independent exponential gaps of mean `1 / rate`, drawn from a generator
+    /// seeded with `seed` so a run can be repeated. Closer to many independent clients than even spacing:
+    /// requests sometimes arrive together and queue.
+    Poisson { seed: u64 },
+}
+
+impl Arrivals {
+    fn name(self) -> &'static str {
+        match self {
+            Arrivals::Even => "even",
+            Arrivals::Poisson { .. } => "poisson",
+        }
+    }
+}
+
 /// Open or closed loop.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Mode {
@@ -112,6 +132,8 @@ pub struct LoadConfig {
     pub warmup: Duration,
     /// Open or closed loop.
     pub mode: Mode,
+    /// Spacing of the due times in rate mode.
+    pub arrivals: Arrivals,
     /// Per-request timeout (an expired request counts as an error and its connection is replaced).
     pub timeout: Duration,
 }
@@ -137,26 +159,90 @@ pub fn client_tls(ca_pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, String> {
     Ok(Arc::new(config))
 }
 
-/// The open-loop schedule: when request `index` is due.
-#[derive(Debug, Clone, Copy)]
+/// The open-loop schedule: hands out due times in order, one per request.
+#[derive(Debug)]
 pub struct Schedule {
     start: Instant,
     interval_ns: f64,
+    clock: ScheduleClock,
+}
+
+#[derive(Debug)]
+enum ScheduleClock {
+    /// The next request's index (even spacing is computed from it, so it never drifts).
+    Even(AtomicU64),
+    /// The last due time handed out (ns after start) and the gap generator.
+    Poisson(Mutex<(f64, SplitMix64)>),
 }
 
 impl Schedule {
-    /// `rate` requests per second from `start` (rate must be positive).
-    pub fn new(start: Instant, rate: f64) -> Schedule {
+    /// `rate` requests per second from `start` (rate must be positive), spaced as `arrivals` says.
+    pub fn new(start: Instant, rate: f64, arrivals: Arrivals) -> Schedule {
+        let clock = match arrivals {
+            Arrivals::Even => ScheduleClock::Even(AtomicU64::new(0)),
+            Arrivals::Poisson { seed } => {
+                ScheduleClock::Poisson(Mutex::new((0.0, SplitMix64(seed))))
+            }
+        };
         Schedule {
             start,
             interval_ns: 1e9 / rate,
+            clock,
         }
     }
 
-    /// Due time of request `index`.
+    /// Due time of request `index` with even spacing.
     pub fn due(&self, index: u64) -> Instant {
         // f64 keeps sub-nanosecond intervals exact enough over any realistic run (2^53 ns ≈ 104 days).
         self.start + Duration::from_nanos((index as f64 * self.interval_ns) as u64)
+    }
+
+    /// The next request's due time.
+    pub fn next_due(&self) -> Instant {
+        match &self.clock {
+            ScheduleClock::Even(next) => self.due(next.fetch_add(1, Ordering::Relaxed)),
+            ScheduleClock::Poisson(clock) => {
+                let mut clock = clock.lock().unwrap_or_else(PoisonError::into_inner);
+                // Inverse transform: -ln(U) for U in (0, 1] is exponential with mean 1.
+                let gap = -clock.1.next_unit().ln() * self.interval_ns;
+                clock.0 += gap;
+                self.start + Duration::from_nanos(clock.0 as u64)
+            }
+        }
+    }
+
+    /// Hands out the rest of the schedule up to `end` and counts the due times at or after `from`: after a run,
+    /// the requests due in the window that no connection took.
+    fn drain_count(&self, from: Instant, end: Instant) -> u64 {
+        let mut count = 0;
+        loop {
+            let due = self.next_due();
+            if due >= end {
+                return count;
+            }
+            if due >= from {
+                count += 1;
+            }
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood): a tiny, fast generator, plenty for spacing requests.
+#[derive(Debug)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1]: never 0, so its logarithm is finite.
+    fn next_unit(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
     }
 }
 
@@ -213,6 +299,8 @@ impl Percentiles {
 pub struct Report {
     /// Open or closed loop.
     pub mode: Mode,
+    /// Spacing of due times (rate mode).
+    pub arrivals: Arrivals,
     /// Connections used.
     pub connections: usize,
     /// Recorded duration, seconds.
@@ -258,6 +346,10 @@ impl Report {
         json!({
             "mode": mode,
             "target_rate": target_rate,
+            "arrivals": match self.mode {
+                Mode::Rate(_) => json!(self.arrivals.name()),
+                Mode::Max => Value::Null,
+            },
             "connections": self.connections,
             "duration_s": self.duration_s,
             "responses": self.responses,
@@ -446,9 +538,6 @@ struct Run {
     /// End of the run: no request due (rate) or started (max) after it.
     end: Instant,
     schedule: Option<Schedule>,
-    next_index: AtomicU64,
-    /// Requests sent whose due time lies in the recorded window (rate mode).
-    sent_in_window: AtomicU64,
 }
 
 async fn connection_loop(
@@ -460,14 +549,13 @@ async fn connection_loop(
     loop {
         let free_at = Instant::now();
         // `start`: what latency is measured from; `due`: which window the request belongs to.
-        let (start, due) = match run.schedule {
+        let (start, due) = match &run.schedule {
             Some(schedule) => {
                 // The run ends at `end` even with a backlog: requests still queued are reported as unsent.
                 if free_at >= run.end {
                     break;
                 }
-                let index = run.next_index.fetch_add(1, Ordering::Relaxed);
-                let due = schedule.due(index);
+                let due = schedule.next_due();
                 if due >= run.end {
                     break;
                 }
@@ -475,9 +563,6 @@ async fn connection_loop(
                     pacer.sleep_until(due).await;
                 }
                 let sent = Instant::now();
-                if due >= run.record_from {
-                    run.sent_in_window.fetch_add(1, Ordering::Relaxed);
-                }
                 if due >= free_at {
                     // The connection was free in time: any lateness is the generator's timer, shown apart.
                     if due >= run.record_from {
@@ -581,7 +666,7 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
     let record_from = start + config.warmup;
     let end = record_from + config.duration;
     let schedule = match config.mode {
-        Mode::Rate(rate) => Some(Schedule::new(start, rate)),
+        Mode::Rate(rate) => Some(Schedule::new(start, rate, config.arrivals)),
         Mode::Max => None,
     };
     let mode = config.mode;
@@ -591,8 +676,6 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
         record_from,
         end,
         schedule,
-        next_index: AtomicU64::new(0),
-        sent_in_window: AtomicU64::new(0),
     });
     let tasks: Vec<_> = senders
         .into_iter()
@@ -612,15 +695,15 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
     }
     let duration_s = run.config.duration.as_secs_f64();
     let responses = total.latency.len();
-    let unsent = match mode {
-        Mode::Rate(rate) => {
-            let due_in_window = (rate * duration_s).floor() as u64;
-            due_in_window.saturating_sub(run.sent_in_window.load(Ordering::Relaxed))
-        }
-        Mode::Max => 0,
-    };
+    // Every due time a connection took before the end was sent, so what is left of the schedule in the window
+    // was never sent.
+    let unsent = run
+        .schedule
+        .as_ref()
+        .map_or(0, |schedule| schedule.drain_count(run.record_from, run.end));
     Ok(Report {
         mode,
+        arrivals: run.config.arrivals,
         connections,
         duration_s,
         responses,
@@ -637,7 +720,10 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
         unsent,
         latency: Percentiles::of(&total.latency),
         service_time: Percentiles::of(&total.service_time),
-        schedule_lag: schedule.map(|_| Percentiles::of(&total.schedule_lag)),
+        schedule_lag: run
+            .schedule
+            .as_ref()
+            .map(|_| Percentiles::of(&total.schedule_lag)),
     })
 }
 
@@ -672,12 +758,45 @@ mod tests {
     #[test]
     fn schedule_is_evenly_spaced_without_drift() {
         let start = Instant::now();
-        let schedule = Schedule::new(start, 3_000.0);
+        let schedule = Schedule::new(start, 3_000.0, Arrivals::Even);
         assert_eq!(schedule.due(0), start);
         assert_eq!(schedule.due(3), start + Duration::from_millis(1));
         // After a million requests the error stays below a microsecond.
         let late = schedule.due(3_000_000) - start;
         assert!(late.abs_diff(Duration::from_secs(1_000)) < Duration::from_micros(1));
+    }
+
+    #[test]
+    fn poisson_arrivals_have_the_rate_and_exponential_gaps() {
+        let start = Instant::now();
+        let rate = 2_000.0;
+        let schedule = Schedule::new(start, rate, Arrivals::Poisson { seed: 7 });
+        let n = 200_000;
+        let mut previous = start;
+        let mut gaps_us: Vec<f64> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let due = schedule.next_due();
+            assert!(due >= previous, "due times never go back");
+            gaps_us.push((due - previous).as_secs_f64() * 1e6);
+            previous = due;
+        }
+        let mean = gaps_us.iter().sum::<f64>() / n as f64;
+        assert!((mean - 500.0).abs() < 5.0, "mean gap {mean} us");
+        // Exponential: P(gap > mean) = 1/e, P(gap > 3 mean) = e^-3.
+        let share = |limit: f64| gaps_us.iter().filter(|&&g| g > limit).count() as f64 / n as f64;
+        assert!((share(500.0) - (-1.0f64).exp()).abs() < 0.01);
+        assert!((share(1_500.0) - (-3.0f64).exp()).abs() < 0.005);
+        // The same seed gives the same schedule; the window count drains what is left.
+        let again = Schedule::new(start, rate, Arrivals::Poisson { seed: 7 });
+        let first: Vec<Instant> = (0..5).map(|_| again.next_due()).collect();
+        let replay = Schedule::new(start, rate, Arrivals::Poisson { seed: 7 });
+        assert_eq!(first, (0..5).map(|_| replay.next_due()).collect::<Vec<_>>());
+        let even = Schedule::new(start, 1_000.0, Arrivals::Even);
+        let due_in_window = even.drain_count(
+            start + Duration::from_secs(1),
+            start + Duration::from_secs(3),
+        );
+        assert_eq!(due_in_window, 2_000);
     }
 
     #[test]

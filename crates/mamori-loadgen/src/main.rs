@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Parser;
-use mamori_loadgen::{client_tls, run, LoadConfig, Mode, Target};
+use mamori_loadgen::{client_tls, run, Arrivals, LoadConfig, Mode, Target};
 
 /// Fixed-rate (open loop, coordinated-omission corrected) or max-throughput (closed loop) HTTPS load.
 #[derive(Parser)]
@@ -36,6 +36,13 @@ struct Args {
     /// Requests per second over all connections, on a fixed schedule (open loop).
     #[arg(long, value_name = "R")]
     rate: Option<f64>,
+    /// Spacing of the due times with --rate: evenly, or as a Poisson process (exponential gaps, like many
+    /// independent clients).
+    #[arg(long, value_enum, default_value_t = ArrivalsArg::Even)]
+    arrivals: ArrivalsArg,
+    /// Seed of the Poisson gaps (the same seed repeats the same schedule).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
     /// Send as fast as responses come back (closed loop).
     #[arg(long)]
     max: bool,
@@ -54,6 +61,12 @@ struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ArrivalsArg {
+    Even,
+    Poisson,
 }
 
 fn seconds(value: f64, what: &str) -> Result<Duration, String> {
@@ -91,6 +104,10 @@ fn start(args: &Args) -> Result<String, String> {
         duration: seconds(args.duration, "duration")?,
         warmup: seconds(args.warmup, "warm-up")?,
         mode,
+        arrivals: match args.arrivals {
+            ArrivalsArg::Even => Arrivals::Even,
+            ArrivalsArg::Poisson => Arrivals::Poisson { seed: args.seed },
+        },
         timeout: Duration::from_millis(args.timeout_ms),
     };
     let runtime = if args.threads <= 1 {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mamori_loadgen::{client_tls, run, LoadConfig, Mode, Report, Target};
+use mamori_loadgen::{client_tls, run, Arrivals, LoadConfig, Mode, Report, Target};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -147,6 +147,7 @@ fn config(
         duration: Duration::from_secs_f64(seconds),
         warmup: Duration::from_millis(200),
         mode,
+        arrivals: Arrivals::Even,
         timeout: Duration::from_secs(5),
     }
 }
@@ -173,6 +174,19 @@ async fn fixed_rate_is_kept_and_verdicts_counted() {
     for key in ["p50", "p90", "p99", "p99_9", "max"] {
         assert!(json["latency_us"][key].as_f64().is_some(), "{key}: {json}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poisson_arrivals_keep_the_rate_over_a_run() {
+    let server = start_server(BODY).await;
+    let mut poisson = config(&server, "/ok", 4, Mode::Rate(1_000.0), 2.0);
+    poisson.arrivals = Arrivals::Poisson { seed: 42 };
+    let report = run(poisson).await.expect("run");
+    assert_eq!(report.errors, 0, "{report:?}");
+    // 2,000 expected; a Poisson count has a standard deviation of ~45.
+    assert!((1_800..=2_200).contains(&report.responses), "{report:?}");
+    assert_eq!(report.unsent, 0, "{report:?}");
+    assert_eq!(report.to_json()["arrivals"], "poisson");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
