@@ -9,6 +9,7 @@
 #                                              # server on the same stacks that decides nothing
 #
 # Environment: DURATION (recorded seconds per run, default 10), WARMUP (default 2), RATES ("2000 5000 10000"),
+# POISSON_RATES (rates also run with Poisson arrivals, default "2000"; empty for none),
 # CONNECTIONS (rate runs, default 32), MAX_CONNECTIONS ("32 64"), BODIES ("pod-compliant pod-violating
 # deployment"), RUST_LOG (server log filter, default info: one JSON line per review, as deployed), OUT (results
 # directory, default bench-data/admission), FLOOR (1 = serve with examples/echo_floor instead of mamori). Prints one
@@ -25,6 +26,7 @@ BODY_DIR=$ROOT/crates/mamori-loadgen/bodies
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 RATES=${RATES:-"2000 5000 10000"}
+POISSON_RATES=${POISSON_RATES-"2000"}
 CONNECTIONS=${CONNECTIONS:-32}
 MAX_CONNECTIONS=${MAX_CONNECTIONS:-"32 64"}
 BODIES=${BODIES:-"pod-compliant pod-violating deployment"}
@@ -93,6 +95,9 @@ run() { # body, mode label, connections, loadgen mode args...
 for body in $BODIES; do
   for rate in $RATES; do
     run "$body" "rate $rate" "$CONNECTIONS" --rate "$rate"
+  done
+  for rate in $POISSON_RATES; do
+    run "$body" "rate $rate poisson" "$CONNECTIONS" --rate "$rate" --arrivals poisson
   done
   for conns in $MAX_CONNECTIONS; do
     run "$body" "max" "$conns" --max
