@@ -10,6 +10,10 @@
 //!     --listen 127.0.0.1:18444 --cert bench-data/admission/certs/tls.crt --key bench-data/admission/certs/tls.key
 //! ```
 
+// The allocator of `mamori admission serve`, so the floor is measured on the server's stacks.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};

@@ -5,6 +5,10 @@
 //!   --url https://127.0.0.1:8443/validate --body bodies/pod-compliant.json --connections 32 --rate 2000 --duration 10
 //! ```
 
+// The server's allocator: the generator shares the benchmark's two cores with the server, so its CPU counts.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;

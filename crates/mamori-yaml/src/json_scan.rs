@@ -65,19 +65,12 @@ pub struct JsonScanner<'a> {
     items: Vec<Node>,
     /// Keys of every object being read, built or skipped, for the duplicate check.
     keys: Vec<&'a str>,
-    /// The containers open in a skipped value.
-    frames: Vec<Frame<'a>>,
+    /// The keys of the objects open in a skipped value (arrays need no state: a bit says which is which).
+    skipped_objects: Vec<ObjectKeys<'a>>,
     /// Where skipped strings with escapes are unescaped (to check them).
     scratch: String,
     /// Nodes [`JsonScanner::node`] may still build (the reference's `Limits::max_nodes`).
     budget: usize,
-}
-
-/// An open container of a skipped value.
-enum Frame<'a> {
-    Array,
-    /// An object and the keys read in it so far.
-    Object(ObjectKeys<'a>),
 }
 
 /// The keys read so far in one object, for the duplicate check: where they start on the scanner's key stack
@@ -137,7 +130,7 @@ impl<'a> JsonScanner<'a> {
             entries: Vec::with_capacity(64),
             items: Vec::with_capacity(32),
             keys: Vec::with_capacity(64),
-            frames: Vec::with_capacity(16),
+            skipped_objects: Vec::with_capacity(16),
             scratch: String::new(),
             budget: usize::MAX,
         }
@@ -403,13 +396,17 @@ impl<'a> JsonScanner<'a> {
         self.text.get(start..self.at)
     }
 
-    /// Skips one value without recursion: the open containers are a stack of frames. Skipped parts are the bulk
-    /// of a review in the Pod Security build (~12 instructions per byte, mostly per token; docs/benchmarks.md).
+    /// Skips one value without recursion. The containers it opens are a stack of bits in a register (set: an
+    /// object, whose keys are on [`JsonScanner::skipped_objects`]); [`MAX_DEPTH`] keeps it within 128. Skipped
+    /// parts are the bulk of a review in the Pod Security build (docs/benchmarks.md).
     fn skip(&mut self) -> Option<()> {
-        let base = self.frames.len();
+        const _: () = assert!(MAX_DEPTH <= u128::BITS);
+        let mut objects: u128 = 0;
+        let mut open: u32 = 0;
         loop {
             // A value starts here.
             match self.significant()? {
+                b'"' => self.skip_string()?,
                 b'{' => {
                     self.at += 1;
                     self.enter()?;
@@ -417,8 +414,9 @@ impl<'a> JsonScanner<'a> {
                         self.at += 1;
                         self.depth -= 1;
                     } else {
-                        self.frames
-                            .push(Frame::Object(ObjectKeys::new(self.keys.len())));
+                        objects = (objects << 1) | 1;
+                        open += 1;
+                        self.skipped_objects.push(ObjectKeys::new(self.keys.len()));
                         self.skipped_key()?;
                         continue;
                     }
@@ -430,46 +428,44 @@ impl<'a> JsonScanner<'a> {
                         self.at += 1;
                         self.depth -= 1;
                     } else {
-                        self.frames.push(Frame::Array);
+                        objects <<= 1;
+                        open += 1;
                         continue;
                     }
                 }
-                b'"' => self.skip_string()?,
+                b'-' | b'0'..=b'9' => self.skip_number()?,
                 b't' => self.literal(b"true")?,
                 b'f' => self.literal(b"false")?,
                 b'n' => self.literal(b"null")?,
-                b'-' | b'0'..=b'9' => {
-                    self.number()?;
-                }
                 _ => return None,
             }
             // A value is complete: close the containers it completes, up to one that has another member.
             loop {
-                if self.frames.len() == base {
+                if open == 0 {
                     return Some(());
                 }
-                let byte = self.significant()?;
-                match (byte, self.frames.last()?) {
-                    (b',', Frame::Array) => {
+                let in_object = objects & 1 != 0;
+                match self.significant()? {
+                    b',' => {
                         self.at += 1;
+                        if in_object {
+                            self.skipped_key()?;
+                        }
                         break;
                     }
-                    (b',', Frame::Object(_)) => {
-                        self.at += 1;
-                        self.skipped_key()?;
-                        break;
-                    }
-                    (b']', Frame::Array) => {
+                    b']' if !in_object => {
                         self.at += 1;
                         self.depth -= 1;
-                        self.frames.pop();
+                        objects >>= 1;
+                        open -= 1;
                     }
-                    (b'}', Frame::Object(keys)) => {
+                    b'}' if in_object => {
                         self.at += 1;
                         self.depth -= 1;
-                        let keys_start = keys.start;
-                        self.frames.pop();
-                        self.keys.truncate(keys_start);
+                        objects >>= 1;
+                        open -= 1;
+                        let keys = self.skipped_objects.pop()?;
+                        self.keys.truncate(keys.start);
                     }
                     _ => return None,
                 }
@@ -477,18 +473,40 @@ impl<'a> JsonScanner<'a> {
         }
     }
 
-    /// The next key of the object on top of the frame stack (the cursor after its `{` or `,`), noted for the
-    /// duplicate check, and its `:`.
+    /// A number skipped: a plain decimal integer of up to 18 digits is checked here without computing it; any
+    /// other token goes through [`JsonScanner::number`], which validates it as reading it would.
+    #[inline(always)]
+    fn skip_number(&mut self) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let digits_start = start + usize::from(bytes.get(start) == Some(&b'-'));
+        let mut at = digits_start;
+        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        let count = at - digits_start;
+        let plain = (1..=18).contains(&count)
+            && (count == 1 || bytes.get(digits_start) != Some(&b'0'))
+            && !bytes
+                .get(at)
+                .is_some_and(|b| matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+        if plain {
+            self.at = at;
+            Some(())
+        } else {
+            self.number().map(drop)
+        }
+    }
+
+    /// The next key of the innermost skipped object (the cursor after its `{` or `,`), noted for the duplicate
+    /// check, and its `:`.
     #[inline(always)]
     fn skipped_key(&mut self) -> Option<()> {
         if self.significant()? != b'"' {
             return None;
         }
         let key = self.plain_key()?;
-        let Some(Frame::Object(keys)) = self.frames.last_mut() else {
-            return None;
-        };
-        keys.note(&mut self.keys, key)?;
+        self.skipped_objects.last_mut()?.note(&mut self.keys, key)?;
         self.eat(b':')
     }
 
