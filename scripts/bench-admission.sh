@@ -10,7 +10,9 @@
 #
 # Environment: DURATION (recorded seconds per run, default 10), WARMUP (default 2), RATES ("2000 5000 10000"),
 # POISSON_RATES (rates also run with Poisson arrivals, default "2000"; empty for none),
-# CONNECTIONS (rate runs, default 32), MAX_CONNECTIONS ("32 64"), BODIES ("pod-compliant pod-violating
+# CONNECTIONS (rate runs, default 32), MAX_CONNECTIONS ("32 64"), RATE_THREADS / MAX_THREADS (generator threads in
+# rate and max runs, default 1 and 2: at a fixed rate one thread leaves the other core to the server; flat out, the
+# generator needs both cores as the server does, else its one thread is the bottleneck), BODIES ("pod-compliant pod-violating
 # deployment"), RUST_LOG (server log filter, default info: one JSON line per review, as deployed), OUT (results
 # directory, default bench-data/admission), FLOOR (1 = serve with examples/echo_floor instead of mamori). Prints one
 # Markdown table row per run; raw JSON in $OUT/results.jsonl. The steal column is the share of the machine's CPU
@@ -28,6 +30,8 @@ WARMUP=${WARMUP:-2}
 RATES=${RATES:-"2000 5000 10000"}
 POISSON_RATES=${POISSON_RATES-"2000"}
 CONNECTIONS=${CONNECTIONS:-32}
+RATE_THREADS=${RATE_THREADS:-1}
+MAX_THREADS=${MAX_THREADS:-2}
 MAX_CONNECTIONS=${MAX_CONNECTIONS:-"32 64"}
 BODIES=${BODIES:-"pod-compliant pod-violating deployment"}
 OUT=${OUT:-$ROOT/bench-data/admission}
@@ -94,13 +98,13 @@ run() { # body, mode label, connections, loadgen mode args...
 
 for body in $BODIES; do
   for rate in $RATES; do
-    run "$body" "rate $rate" "$CONNECTIONS" --rate "$rate"
+    run "$body" "rate $rate" "$CONNECTIONS" --rate "$rate" --threads "$RATE_THREADS"
   done
   for rate in $POISSON_RATES; do
-    run "$body" "rate $rate poisson" "$CONNECTIONS" --rate "$rate" --arrivals poisson
+    run "$body" "rate $rate poisson" "$CONNECTIONS" --rate "$rate" --arrivals poisson --threads "$RATE_THREADS"
   done
   for conns in $MAX_CONNECTIONS; do
-    run "$body" "max" "$conns" --max
+    run "$body" "max" "$conns" --max --threads "$MAX_THREADS"
   done
 done
 
