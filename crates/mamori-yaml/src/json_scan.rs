@@ -615,7 +615,7 @@ impl<'a> JsonScanner<'a> {
 /// The offset of the first `"`, `\` or control character at or after `at`: where a string's plain run ends.
 /// Eight bytes at a time: for each of the three tests, the lowest flagged byte of a word is always a true hit
 /// (the borrow of the subtraction only runs upwards from a true hit), so the lowest of the three is the first.
-#[inline]
+#[inline(always)]
 fn find_string_special(bytes: &[u8], mut at: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
