@@ -357,6 +357,9 @@ pub struct Report {
     pub service_time: Percentiles,
     /// Rate mode: how late the generator's own timer sent requests to a free connection.
     pub schedule_lag: Option<Percentiles>,
+    /// The TLS cipher suite the server chose on the first connection (e.g. `TLS13_AES_128_GCM_SHA256`), so a
+    /// result says what it encrypted with.
+    pub tls_suite: Option<String>,
 }
 
 impl Report {
@@ -391,6 +394,7 @@ impl Report {
             "latency_us": self.latency.to_json(),
             "service_time_us": self.service_time.to_json(),
             "schedule_lag_us": self.schedule_lag.map(Percentiles::to_json),
+            "tls_suite": self.tls_suite,
         })
     }
 
@@ -422,6 +426,9 @@ impl Report {
         text.push_str(&row("service time", &self.service_time));
         if let Some(lag) = &self.schedule_lag {
             text.push_str(&row("schedule lag", lag));
+        }
+        if let Some(suite) = &self.tls_suite {
+            text.push_str(&format!("TLS suite      {suite}\n"));
         }
         text
     }
@@ -491,8 +498,9 @@ fn nanos(duration: Duration) -> u64 {
 
 type Sender = SendRequest<Full<Bytes>>;
 
-/// Opens one TLS connection and performs the HTTP/1.1 handshake; the connection driver runs as a task.
-async fn connect(config: &LoadConfig) -> Result<Sender, String> {
+/// Opens one TLS connection and performs the HTTP/1.1 handshake; the connection driver runs as a task. Also
+/// returns the cipher suite the server chose.
+async fn connect(config: &LoadConfig) -> Result<(Sender, Option<String>), String> {
     let tcp = tokio::net::TcpStream::connect((config.target.host.as_str(), config.target.port))
         .await
         .map_err(|e| format!("connect {}:{}: {e}", config.target.host, config.target.port))?;
@@ -504,13 +512,18 @@ async fn connect(config: &LoadConfig) -> Result<Sender, String> {
         .connect(config.target.server_name.clone(), tcp)
         .await
         .map_err(|e| format!("TLS handshake: {e}"))?;
+    let suite = tls
+        .get_ref()
+        .1
+        .negotiated_cipher_suite()
+        .map(|suite| format!("{:?}", suite.suite()));
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
         .await
         .map_err(|e| format!("HTTP handshake: {e}"))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
-    Ok(sender)
+    Ok((sender, suite))
 }
 
 /// What one request produced.
@@ -614,7 +627,7 @@ async fn connection_loop(
         let recorded = due >= run.record_from;
         let current = match sender.take() {
             Some(current) => Some(current),
-            None => connect(&run.config).await.ok(),
+            None => connect(&run.config).await.ok().map(|(sender, _)| sender),
         };
         let Some(mut current) = current else {
             if recorded {
@@ -678,9 +691,13 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
     let empty = histogram()?;
     let mut senders = Vec::with_capacity(config.connections);
     let mut first_error = None;
+    let mut tls_suite = None;
     for _ in 0..config.connections {
         match connect(&config).await {
-            Ok(sender) => senders.push(Some(sender)),
+            Ok((sender, suite)) => {
+                tls_suite = tls_suite.or(suite);
+                senders.push(Some(sender));
+            }
             Err(error) => {
                 first_error.get_or_insert(error);
                 senders.push(None);
@@ -752,6 +769,7 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
             .schedule
             .as_ref()
             .map(|_| Percentiles::of(&total.schedule_lag)),
+        tls_suite,
     })
 }
 

@@ -174,6 +174,8 @@ async fn fixed_rate_is_kept_and_verdicts_counted() {
     for key in ["p50", "p90", "p99", "p99_9", "max"] {
         assert!(json["latency_us"][key].as_f64().is_some(), "{key}: {json}");
     }
+    // A rustls server follows the client's order, and the generator offers the API server's: AES-128 first.
+    assert_eq!(json["tls_suite"], "TLS13_AES_128_GCM_SHA256", "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
