@@ -343,34 +343,17 @@ impl<'a> JsonScanner<'a> {
         u32::from_str_radix(digits, 16).ok()
     }
 
-    /// A number. Plain decimal integers of up to 18 digits are read in one pass here; any other token (the
-    /// maximal run of number characters) goes to serde_json's parser, which validates it.
+    /// A number. Plain decimal integers of up to 18 digits are read in one pass here ([`plain_integer`]); any
+    /// other token (the maximal run of number characters) goes to serde_json's parser, which validates it.
     #[inline]
     fn number(&mut self) -> Option<Value> {
         let bytes = self.text.as_bytes();
         let start = self.at;
-        let negative = bytes.get(start) == Some(&b'-');
-        let digits_start = start + usize::from(negative);
-        let mut at = digits_start;
-        let mut magnitude: i64 = 0;
-        while let Some(&digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-            // Wrapping only matters past 18 digits, which take the slow path below.
-            magnitude = magnitude
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(digit - b'0'));
-            at += 1;
+        if let Some((end, value)) = plain_integer(bytes, start) {
+            self.at = end;
+            return Some(Value::Int(value));
         }
-        let count = at - digits_start;
-        let continues = bytes
-            .get(at)
-            .is_some_and(|b| matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
-        let leading_zero = count > 1 && bytes.get(digits_start) == Some(&b'0');
-        // serde_json reads `-0` as the float -0.0.
-        let negative_zero = negative && magnitude == 0;
-        if (1..=18).contains(&count) && !continues && !leading_zero && !negative_zero {
-            self.at = at;
-            return Some(Value::Int(if negative { -magnitude } else { magnitude }));
-        }
+        let mut at = start;
         while bytes
             .get(at)
             .is_some_and(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
@@ -473,28 +456,16 @@ impl<'a> JsonScanner<'a> {
         }
     }
 
-    /// A number skipped: a plain decimal integer of up to 18 digits is checked here without computing it; any
-    /// other token goes through [`JsonScanner::number`], which validates it as reading it would.
+    /// A number skipped: a plain decimal integer ([`plain_integer`]) is passed over here; any other token goes
+    /// through [`JsonScanner::number`], which validates it as reading it would.
     #[inline(always)]
     fn skip_number(&mut self) -> Option<()> {
-        let bytes = self.text.as_bytes();
-        let start = self.at;
-        let digits_start = start + usize::from(bytes.get(start) == Some(&b'-'));
-        let mut at = digits_start;
-        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
-            at += 1;
-        }
-        let count = at - digits_start;
-        let plain = (1..=18).contains(&count)
-            && (count == 1 || bytes.get(digits_start) != Some(&b'0'))
-            && !bytes
-                .get(at)
-                .is_some_and(|b| matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
-        if plain {
-            self.at = at;
-            Some(())
-        } else {
-            self.number().map(drop)
+        match plain_integer(self.text.as_bytes(), self.at) {
+            Some((end, _)) => {
+                self.at = end;
+                Some(())
+            }
+            None => self.number().map(drop),
         }
     }
 
@@ -610,6 +581,32 @@ impl<'a> JsonScanner<'a> {
         self.depth -= 1;
         Some(Value::Seq(self.items.drain(start..).collect()))
     }
+}
+
+/// The number token at `start` when it is a plain decimal integer of 1 to 18 digits (no fraction, exponent or
+/// leading zero, and not `-0`, which serde_json reads as the float -0.0): where it ends and its value. `None`
+/// for every other token, valid or not.
+#[inline(always)]
+fn plain_integer(bytes: &[u8], start: usize) -> Option<(usize, i64)> {
+    let negative = bytes.get(start) == Some(&b'-');
+    let digits_start = start + usize::from(negative);
+    let mut at = digits_start;
+    let mut magnitude: i64 = 0;
+    while let Some(&digit) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
+        // Wrapping only matters past 18 digits, which are not plain.
+        magnitude = magnitude
+            .wrapping_mul(10)
+            .wrapping_add(i64::from(digit - b'0'));
+        at += 1;
+    }
+    let count = at - digits_start;
+    let continues = bytes
+        .get(at)
+        .is_some_and(|b| matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    let leading_zero = count > 1 && bytes.get(digits_start) == Some(&b'0');
+    let negative_zero = negative && magnitude == 0;
+    ((1..=18).contains(&count) && !continues && !leading_zero && !negative_zero)
+        .then_some((at, if negative { -magnitude } else { magnitude }))
 }
 
 /// The offset of the first `"`, `\` or control character at or after `at`: where a string's plain run ends.
