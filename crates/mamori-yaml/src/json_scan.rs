@@ -2,8 +2,8 @@
 //!
 //! An AdmissionReview is read once per request, and through serde_json that was ~80 % of the review: the
 //! visitor machinery, a validating skip of ~13 instructions per byte, a `Cow` per key. This reader walks the
-//! bytes directly: strings are searched eight bytes at a time, keys are borrowed from the input, and the
-//! parts of an object nothing reads are skipped with the checks building them would make.
+//! bytes directly: strings are searched sixteen bytes at a time (SSE2), keys are borrowed from the input,
+//! and the parts of an object nothing reads are skipped with the checks building them would make.
 //!
 //! **Contract.** Every method returns `None` both for input it does not handle and for invalid input; it
 //! never words an error. The caller then decodes the same bytes with the serde_json path (the reference),
@@ -610,10 +610,63 @@ fn plain_integer(bytes: &[u8], start: usize) -> Option<(usize, i64)> {
 }
 
 /// The offset of the first `"`, `\` or control character at or after `at`: where a string's plain run ends.
-/// Eight bytes at a time: for each of the three tests, the lowest flagged byte of a word is always a true hit
-/// (the borrow of the subtraction only runs upwards from a true hit), so the lowest of the three is the first.
+/// Sixteen bytes at a time with SSE2 (part of every x86-64 CPU), then eight at a time ([`find_special_swar`])
+/// for what is left.
 #[inline(always)]
-fn find_string_special(bytes: &[u8], mut at: usize) -> Option<usize> {
+fn find_string_special(bytes: &[u8], at: usize) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    let at = match sse2::find_special(bytes, at) {
+        Ok(found) => return Some(found),
+        Err(rest) => rest,
+    };
+    find_special_swar(bytes, at)
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// The first special byte in the whole 16-byte blocks from `at` (`Ok`), or where the unsearched tail
+    /// starts (`Err`, fewer than 16 bytes left).
+    #[inline(always)]
+    pub(super) fn find_special(bytes: &[u8], mut at: usize) -> Result<usize, usize> {
+        // SAFETY: the intrinsics need SSE2, which this module is only compiled with (`target_feature`, part
+        // of the x86-64 baseline). The one load reads `block`, a slice of exactly 16 initialised bytes, and
+        // `_mm_loadu_si128` has no alignment requirement. Nothing else touches memory.
+        unsafe {
+            let quotes = _mm_set1_epi8(b'"' as i8);
+            let backslashes = _mm_set1_epi8(b'\\' as i8);
+            let controls_max = _mm_set1_epi8(0x1f);
+            while let Some(block) = bytes.get(at..at + 16) {
+                let word = _mm_loadu_si128(block.as_ptr().cast());
+                // A control character is a byte whose unsigned max with 0x1f is 0x1f.
+                let control = _mm_cmpeq_epi8(_mm_max_epu8(word, controls_max), controls_max);
+                let special = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(word, quotes),
+                        _mm_cmpeq_epi8(word, backslashes),
+                    ),
+                    control,
+                );
+                let mask = _mm_movemask_epi8(special);
+                if mask != 0 {
+                    return Ok(at + mask.trailing_zeros() as usize);
+                }
+                at += 16;
+            }
+        }
+        Err(at)
+    }
+}
+
+/// [`find_string_special`] eight bytes at a time: for each of the three tests, the lowest flagged byte of a
+/// word is always a true hit (the borrow of the subtraction only runs upwards from a true hit), so the lowest
+/// of the three is the first.
+#[inline(always)]
+fn find_special_swar(bytes: &[u8], mut at: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     const QUOTES: u64 = ONES * b'"' as u64;
@@ -682,7 +735,7 @@ mod tests {
 
     #[test]
     fn the_special_byte_search_finds_the_first_in_every_position() {
-        for len in 0..20 {
+        for len in 0..48 {
             for hit in 0..len {
                 for special in [b'"', b'\\', 0x00, 0x1f] {
                     // Bytes around the hit that must not be taken for it (high bytes, neighbours of the specials).
@@ -694,6 +747,10 @@ mod tests {
                         bytes[hit + 1] = b'"';
                     }
                     assert_eq!(find_string_special(&bytes, 0), Some(hit), "{bytes:?}");
+                    assert_eq!(find_special_swar(&bytes, 0), Some(hit), "{bytes:?}");
+                    for start in 1..=hit {
+                        assert_eq!(find_string_special(&bytes, start), Some(hit), "{bytes:?}");
+                    }
                 }
             }
             assert_eq!(find_string_special(&vec![b'x'; len], 0), None);
