@@ -80,6 +80,16 @@ fn with_unread_fields(mut pod: Value) -> Value {
             "tolerations".into(),
             json!([{"key": "k", "operator": "Exists"}]),
         );
+        spec.insert("serviceAccountName".into(), json!("app"));
+        spec.insert("restartPolicy".into(), json!("Always"));
+        spec.insert("terminationGracePeriodSeconds".into(), json!(30));
+    }
+    if let Some(metadata) = pod["metadata"].as_object_mut() {
+        metadata.insert("generateName".into(), json!("app-"));
+        metadata.insert(
+            "ownerReferences".into(),
+            json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "app-1", "uid": "u"}]),
+        );
     }
     if let Some(map) = pod.as_object_mut() {
         map.insert(
@@ -186,6 +196,12 @@ const VOCABULARY: &[&str] = &[
     "drop",
     "type",
     "name",
+    "hostPath",
+    "emptyDir",
+    "configMap",
+    "path",
+    "annotations",
+    "labels",
 ];
 
 /// Any JSON value.
@@ -235,6 +251,11 @@ const SPEC_KEYS: &[&str] = &[
     "nodeSelector",
     "hostAliases",
     "priority",
+    "hostIPC",
+    "hostUsers",
+    "serviceAccountName",
+    "metadata",
+    "template",
 ];
 const SECURITY_KEYS: &[&str] = &[
     "privileged",

@@ -111,10 +111,14 @@ impl JsonNode {
     }
 
     /// Deserializes an API object keeping only what Pod Security reads: as
-    /// [`JsonNode::deserialize_without_bookkeeping`], and also without the root `status`, and, in every
-    /// container list under the root `spec` (`containers`, `initContainers`, `ephemeralContainers` at any
-    /// depth, so pods and every workload template alike), without the container fields outside
-    /// [`POD_SECURITY_CONTAINER_FIELDS`] (`env`, `resources`, `command`, `volumeMounts`, …).
+    /// [`JsonNode::deserialize_without_bookkeeping`], and also
+    /// - without the root `status`, and of the root `metadata` only `name`, `namespace`, `labels` (a
+    ///   Namespace's policy) and `annotations` (AppArmor and seccomp);
+    /// - under the root `spec`, at any depth (pods and every workload template alike), only the pod template
+    ///   path (`template`, `jobTemplate`, `spec`, and a template's `metadata.annotations`) and
+    ///   [`POD_SECURITY_SPEC_FIELDS`];
+    /// - in every container list, only [`POD_SECURITY_CONTAINER_FIELDS`] of each container, and in `volumes`,
+    ///   each volume's `name` and its sources as empty maps (Pod Security reads which sources are set).
     ///
     /// Skipped values are still checked exactly as built ones (JSON syntax, duplicate keys, nesting depth), so
     /// an object is rejected by this path if and only if the full tree would reject it; only the tree is
@@ -146,23 +150,18 @@ pub const POD_SECURITY_CONTAINER_FIELDS: &[&str] = &[
     "lifecycle",
 ];
 
-/// Pod and workload spec fields Pod Security never reads at any depth (scheduling, selectors, rollout): the
-/// lean build skips them wherever they appear under the root `spec`. Pod Security's reads under `spec` are
-/// the pod template path (`template`, `jobTemplate`, `spec`, `metadata`), the pod spec fields of
-/// `mamori_pss::PodView` and `runtimeClassName`, none of which is named here.
-const POD_SECURITY_UNREAD_SPEC_FIELDS: &[&str] = &[
-    "affinity",
-    "tolerations",
-    "nodeSelector",
-    "topologySpreadConstraints",
-    "dnsConfig",
-    "imagePullSecrets",
-    "readinessGates",
-    "schedulingGates",
-    "resourceClaims",
-    "hostAliases",
-    "selector",
-    "strategy",
+/// The pod spec fields read at admission without catalogue rules, built in full: those of
+/// `mamori_pss::PodView` (host namespaces, `os`, the pod security context) and `runtimeClassName` (the
+/// runtime class exemption). Container lists and `volumes` are read too, through their own places. Every other
+/// pod or workload spec field (scheduling, selectors, rollout, service account, …) is skipped.
+pub const POD_SECURITY_SPEC_FIELDS: &[&str] = &[
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "hostUsers",
+    "os",
+    "securityContext",
+    "runtimeClassName",
 ];
 
 /// Shared state of one tree build: the node budget and scratch stacks. A map's entries (a sequence's items)
@@ -205,9 +204,14 @@ pub(crate) enum Place {
     /// The root of an object built for Pod Security only.
     PodSecurityRoot,
     RootMetadata,
+    /// The root `metadata` of an object built for Pod Security only.
+    PodSecurityMetadata,
     RootAnnotations,
-    /// Under the root `spec` of an object built for Pod Security only.
+    /// Under the root `spec` of an object built for Pod Security only: a pod spec, or a workload spec on the
+    /// way to its pod template.
     Spec,
+    /// A pod template's `metadata` under [`Place::Spec`].
+    TemplateMetadata,
     /// The value of a `containers`/`initContainers`/`ephemeralContainers` key under [`Place::Spec`].
     ContainerList,
     /// An item of a [`Place::ContainerList`] sequence.
@@ -221,6 +225,10 @@ pub(crate) enum Place {
     Handler,
     /// A handler's `httpGet` or `tcpSocket`.
     HandlerAction,
+    /// The `volumes` of a pod spec under [`Place::Spec`], one volume, and one source of a volume.
+    Volumes,
+    Volume,
+    VolumeSource,
     /// Anywhere else: built in full.
     Elsewhere,
 }
@@ -229,18 +237,27 @@ impl Place {
     /// The place of the value under `key`, or `None` when that value is skipped.
     pub(crate) fn child(self, key: &str) -> Option<Place> {
         match (self, key) {
-            (Place::Root | Place::PodSecurityRoot, "metadata") => Some(Place::RootMetadata),
+            (Place::Root, "metadata") => Some(Place::RootMetadata),
+            (Place::PodSecurityRoot, "metadata") => Some(Place::PodSecurityMetadata),
             (Place::PodSecurityRoot, "status") => None,
             (Place::PodSecurityRoot, "spec") => Some(Place::Spec),
-            (Place::RootMetadata, "annotations") => Some(Place::RootAnnotations),
+            (Place::RootMetadata | Place::PodSecurityMetadata, "annotations") => {
+                Some(Place::RootAnnotations)
+            }
             (Place::RootMetadata, "managedFields") => None,
+            (Place::PodSecurityMetadata, "name" | "namespace" | "labels") => Some(Place::Elsewhere),
+            (Place::PodSecurityMetadata, _) => None,
             (Place::RootAnnotations, LAST_APPLIED_ANNOTATION) => None,
             (Place::Spec, "containers" | "initContainers" | "ephemeralContainers") => {
                 Some(Place::ContainerList)
             }
-            (Place::Spec, key) if POD_SECURITY_UNREAD_SPEC_FIELDS.contains(&key) => None,
-            // A container list that is a map is kept as it is (Pod Security reports its type).
-            (Place::Spec | Place::ContainerList, _) => Some(Place::Spec),
+            (Place::Spec, "volumes") => Some(Place::Volumes),
+            (Place::Spec, "template" | "jobTemplate" | "spec") => Some(Place::Spec),
+            (Place::Spec, "metadata") => Some(Place::TemplateMetadata),
+            (Place::Spec, key) if POD_SECURITY_SPEC_FIELDS.contains(&key) => Some(Place::Elsewhere),
+            (Place::Spec, _) => None,
+            (Place::TemplateMetadata, "annotations") => Some(Place::Elsewhere),
+            (Place::TemplateMetadata, _) => None,
             (Place::Container, "ports") => Some(Place::Ports),
             (Place::Container, "livenessProbe" | "readinessProbe" | "startupProbe") => {
                 Some(Place::Handler)
@@ -252,14 +269,18 @@ impl Place {
             (Place::Lifecycle, "postStart" | "preStop") => Some(Place::Handler),
             (Place::Handler, "httpGet" | "tcpSocket") => Some(Place::HandlerAction),
             (Place::HandlerAction, "host") | (Place::Port, "hostPort") => Some(Place::Elsewhere),
+            (Place::Volume, "name") => Some(Place::Elsewhere),
+            (Place::Volume, _) => Some(Place::VolumeSource),
             (
                 Place::Container
                 | Place::Lifecycle
                 | Place::Handler
                 | Place::HandlerAction
-                | Place::Port,
+                | Place::Port
+                | Place::VolumeSource,
                 _,
             ) => None,
+            // A container list or `volumes` that is a map is kept as it is (Pod Security reports its type).
             _ => Some(Place::Elsewhere),
         }
     }
@@ -270,6 +291,7 @@ impl Place {
             Place::Spec => Place::Spec,
             Place::ContainerList => Place::Container,
             Place::Ports => Place::Port,
+            Place::Volumes => Place::Volume,
             _ => Place::Elsewhere,
         }
     }
@@ -718,14 +740,26 @@ mod tests {
         )
         .expect("valid");
         let pod = format!(
-            r#"{{"kind":"Pod","metadata":{{"name":"p"}},"spec":{{"hostPID":true,"affinity":{{}},"tolerations":[],
+            r#"{{"kind":"Pod","metadata":{{"name":"p","generateName":"p-","labels":{{"a":"b"}},
+            "annotations":{{"x":"y"}},"ownerReferences":[{{"kind":"ReplicaSet"}}]}},
+            "spec":{{"hostPID":true,"affinity":{{}},"tolerations":[],"serviceAccountName":"sa","runtimeClassName":"r",
+            "volumes":[{{"name":"v","hostPath":{{"path":"/"}}}},{{"name":"w","secret":null}}],
             "containers":[{container}],"initContainers":[{container}]}},"status":{{"phase":"Running"}}}}"#
         );
         let pod = lean(&pod).expect("valid");
         assert_eq!(pod.get("status"), None);
-        assert_eq!(pod.path(&["spec", "affinity"]), None);
-        assert_eq!(pod.path(&["spec", "tolerations"]), None);
+        let metadata = parse(r#"{"name":"p","labels":{"a":"b"},"annotations":{"x":"y"}}"#);
+        assert_eq!(pod.get("metadata"), Some(&metadata.expect("valid")));
+        for unread in ["affinity", "tolerations", "serviceAccountName"] {
+            assert_eq!(pod.path(&["spec", unread]), None, "{unread}");
+        }
         assert!(pod.path(&["spec", "hostPID"]).is_some());
+        assert!(pod.path(&["spec", "runtimeClassName"]).is_some());
+        let volumes = parse(r#"[{"name":"v","hostPath":{}},{"name":"w","secret":null}]"#);
+        assert_eq!(
+            pod.path(&["spec", "volumes"]),
+            Some(&volumes.expect("valid"))
+        );
         for list in ["containers", "initContainers"] {
             let first = pod
                 .path(&["spec", list])
@@ -734,7 +768,8 @@ mod tests {
             assert_eq!(first, Some(&expected), "{list}");
         }
         let cronjob = format!(
-            r#"{{"kind":"CronJob","spec":{{"jobTemplate":{{"spec":{{"template":{{"metadata":{{"labels":{{"a":"b"}}}},
+            r#"{{"kind":"CronJob","spec":{{"schedule":"@daily","jobTemplate":{{"spec":{{"backoffLimit":1,
+            "template":{{"metadata":{{"labels":{{"a":"b"}},"annotations":{{"a":"b"}}}},
             "spec":{{"containers":[{container}]}}}}}}}}}}}}"#
         );
         let cronjob = lean(&cronjob).expect("valid");
@@ -745,8 +780,15 @@ mod tests {
             .and_then(|items| items.first());
         assert_eq!(first, Some(&expected));
         assert!(cronjob
-            .path(&[&template[..], &["metadata", "labels", "a"]].concat())
+            .path(&[&template[..], &["metadata", "annotations", "a"]].concat())
             .is_some());
+        for unread in [
+            &["spec", "schedule"][..],
+            &["spec", "jobTemplate", "spec", "backoffLimit"],
+            &[&template[..], &["metadata", "labels"]].concat(),
+        ] {
+            assert_eq!(cronjob.path(unread), None, "{unread:?}");
+        }
     }
 
     #[test]

@@ -15,7 +15,10 @@ mod json;
 pub mod json_scan;
 mod scalar;
 
-pub use json::{node_from_json_value, parse_json, JsonNode, POD_SECURITY_CONTAINER_FIELDS};
+pub use json::{
+    node_from_json_value, parse_json, JsonNode, POD_SECURITY_CONTAINER_FIELDS,
+    POD_SECURITY_SPEC_FIELDS,
+};
 use mamori_model::{Node, Pos};
 use std::fmt;
 
