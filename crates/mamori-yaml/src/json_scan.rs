@@ -157,9 +157,19 @@ impl<'a> JsonScanner<'a> {
     }
 
     /// Skips whitespace and returns the byte under the cursor (not consumed). API servers send compact JSON,
-    /// so the common case is one comparison.
+    /// so the common case is one comparison, inlined; whitespace takes the out-of-line loop.
     #[inline(always)]
     fn significant(&mut self) -> Option<u8> {
+        let b = *self.text.as_bytes().get(self.at)?;
+        if b > b' ' {
+            return Some(b);
+        }
+        self.after_whitespace()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn after_whitespace(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
         let mut at = self.at;
         loop {
