@@ -152,6 +152,23 @@ impl<'a> JsonScanner<'a> {
         self.text.get(start..end)
     }
 
+    /// The text from `start` to `stop`, where `start` is just past an ASCII byte (a string's opening quote or
+    /// the end of an escape) or is 0, and `stop` is at an ASCII byte (`"`, `\\` or a control character found
+    /// by [`find_string_special`]). Both are then char boundaries, so the slice is valid UTF-8 without the
+    /// two boundary checks `str::get` makes (a string's content is sliced per key and value).
+    #[inline(always)]
+    fn between_ascii(&self, start: usize, stop: usize) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let slice = bytes.get(start..stop)?;
+        debug_assert!(bytes.get(stop).is_some_and(u8::is_ascii));
+        debug_assert!(start == 0 || bytes.get(start - 1).is_some_and(u8::is_ascii));
+        // SAFETY: `slice` is part of `self.text`, valid UTF-8, cut at two char boundaries: the byte at `stop`
+        // is ASCII (callers pass an offset `find_string_special` stopped at), so it starts a char, and the
+        // byte before `start` is ASCII (a quote or the last byte of an escape), so `start` starts a char
+        // too. A slice of valid UTF-8 between char boundaries is valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(slice) })
+    }
+
     pub fn skip_whitespace(&mut self) {
         let _ = self.significant();
     }
@@ -238,7 +255,7 @@ impl<'a> JsonScanner<'a> {
         if bytes.get(stop) != Some(&b'"') {
             return None;
         }
-        let key = self.text.get(start..stop)?;
+        let key = self.between_ascii(start, stop)?;
         self.at = stop + 1;
         Some(key)
     }
@@ -255,11 +272,11 @@ impl<'a> JsonScanner<'a> {
         match bytes.get(stop)? {
             b'"' => {
                 self.at = stop + 1;
-                self.text.get(start..stop).map(Cow::Borrowed)
+                self.between_ascii(start, stop).map(Cow::Borrowed)
             }
             b'\\' => {
                 let mut out = String::with_capacity(stop - start + 16);
-                out.push_str(self.text.get(start..stop)?);
+                out.push_str(self.between_ascii(start, stop)?);
                 self.at = stop;
                 self.unescape_rest(&mut out)?;
                 Some(Cow::Owned(out))
@@ -319,7 +336,7 @@ impl<'a> JsonScanner<'a> {
                 _ => return None,
             }
             let stop = find_string_special(bytes, self.at)?;
-            out.push_str(self.text.get(self.at..stop)?);
+            out.push_str(self.between_ascii(self.at, stop)?);
             self.at = stop;
         }
     }
