@@ -633,7 +633,7 @@ fn plain_integer(bytes: &[u8], start: usize) -> Option<(usize, i64)> {
     let leading_zero = count > 1 && bytes.get(digits_start) == Some(&b'0');
     let negative_zero = negative && magnitude == 0;
     ((1..=18).contains(&count) && !continues && !leading_zero && !negative_zero)
-        .then_some((at, if negative { -magnitude } else { magnitude }))
+        .then(|| (at, if negative { -magnitude } else { magnitude }))
 }
 
 /// The offset of the first `"`, `\` or control character at or after `at`: where a string's plain run ends.
