@@ -1,6 +1,8 @@
 //! mamori load generator: fixed-rate and max-throughput HTTPS keep-alive load with latency percentiles.
 //!
-//! N persistent HTTP/1.1 connections over rustls POST one body again and again.
+//! N persistent HTTP/1.1 connections over rustls POST one body again and again. Each connection is one task
+//! that writes the request bytes prepared for the run and reads the response with httparse, as wrk does
+//! ([`Client::Raw`]); hyper's client connection is there for comparison ([`Client::Hyper`]).
 //!
 //! - **Fixed rate** (`Mode::Rate`, open loop): request *i* is due at `start + i / rate`, whatever happened to the
 //!   previous ones. Free connections take the next due request from a shared counter. When every connection is
@@ -136,6 +138,30 @@ pub struct LoadConfig {
     pub arrivals: Arrivals,
     /// Per-request timeout (an expired request counts as an error and its connection is replaced).
     pub timeout: Duration,
+    /// How each connection speaks HTTP/1.1.
+    pub client: Client,
+}
+
+/// How each connection sends its requests and reads the responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// As wrk does: the request is written as bytes prepared once for the run, and the response head is parsed
+    /// with httparse in a buffer the connection reuses, all in the connection's own task. The leanest client, so
+    /// the generator leaves the most CPU of the shared machine to the server. Responses must carry a
+    /// `Content-Length` (the webhook's always do; chunked ones count as errors).
+    Raw,
+    /// hyper's HTTP/1.1 client connection, driven by a task of its own per connection (a channel and a wake-up
+    /// per request): for comparison.
+    Hyper,
+}
+
+impl Client {
+    fn name(self) -> &'static str {
+        match self {
+            Client::Raw => "raw",
+            Client::Hyper => "hyper",
+        }
+    }
 }
 
 /// A client TLS configuration that trusts exactly the PEM certificates in `ca_pem` (aws-lc-rs provider,
@@ -360,6 +386,8 @@ pub struct Report {
     /// The TLS cipher suite the server chose on the first connection (e.g. `TLS13_AES_128_GCM_SHA256`), so a
     /// result says what it encrypted with.
     pub tls_suite: Option<String>,
+    /// The HTTP client the connections used.
+    pub client: Client,
 }
 
 impl Report {
@@ -395,6 +423,7 @@ impl Report {
             "service_time_us": self.service_time.to_json(),
             "schedule_lag_us": self.schedule_lag.map(Percentiles::to_json),
             "tls_suite": self.tls_suite,
+            "client": self.client.name(),
         })
     }
 
@@ -430,6 +459,7 @@ impl Report {
         if let Some(suite) = &self.tls_suite {
             text.push_str(&format!("TLS suite      {suite}\n"));
         }
+        text.push_str(&format!("HTTP client    {}\n", self.client.name()));
         text
     }
 }
@@ -496,11 +526,24 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-type Sender = SendRequest<Full<Bytes>>;
+/// One open connection.
+enum Conn {
+    Raw(Box<RawConn>),
+    Hyper(SendRequest<Full<Bytes>>),
+}
 
-/// Opens one TLS connection and performs the HTTP/1.1 handshake; the connection driver runs as a task. Also
-/// returns the cipher suite the server chose.
-async fn connect(config: &LoadConfig) -> Result<(Sender, Option<String>), String> {
+/// A TLS connection and the buffer its responses are read into (kept across requests).
+struct RawConn {
+    stream: tokio_rustls::client::TlsStream<tokio::io::BufReader<tokio::net::TcpStream>>,
+    buffer: Vec<u8>,
+}
+
+/// The largest response head the raw client accepts.
+const MAX_RESPONSE_HEAD: usize = 64 * 1024;
+
+/// Opens one TLS connection (for [`Client::Hyper`], also the HTTP/1.1 handshake, with the connection driver
+/// running as a task). Also returns the cipher suite the server chose.
+async fn connect(config: &LoadConfig) -> Result<(Conn, Option<String>), String> {
     let tcp = tokio::net::TcpStream::connect((config.target.host.as_str(), config.target.port))
         .await
         .map_err(|e| format!("connect {}:{}: {e}", config.target.host, config.target.port))?;
@@ -517,18 +560,43 @@ async fn connect(config: &LoadConfig) -> Result<(Sender, Option<String>), String
         .1
         .negotiated_cipher_suite()
         .map(|suite| format!("{:?}", suite.suite()));
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-        .await
-        .map_err(|e| format!("HTTP handshake: {e}"))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok((sender, suite))
+    let conn = match config.client {
+        Client::Raw => Conn::Raw(Box::new(RawConn {
+            stream: tls,
+            buffer: Vec::with_capacity(32 * 1024),
+        })),
+        Client::Hyper => {
+            let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+                .await
+                .map_err(|e| format!("HTTP handshake: {e}"))?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            Conn::Hyper(sender)
+        }
+    };
+    Ok((conn, suite))
+}
+
+/// The bytes of the request [`Client::Raw`] sends, head and body.
+fn raw_request(config: &LoadConfig) -> Vec<u8> {
+    let head = format!(
+        "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        config.target.path,
+        config.target.authority,
+        config.body.len()
+    );
+    [head.as_bytes(), &config.body].concat()
 }
 
 /// What one request produced.
 enum Outcome {
-    Response { status: u16, verdict: Option<bool> },
+    /// A response; `reusable`: the connection can carry the next request.
+    Response {
+        status: u16,
+        verdict: Option<bool>,
+        reusable: bool,
+    },
     Failed,
 }
 
@@ -547,23 +615,122 @@ fn verdict(body: &[u8]) -> Option<bool> {
     }
 }
 
-async fn send(sender: &mut Sender, config: &LoadConfig) -> Outcome {
-    let request = hyper::Request::post(config.target.path.as_str())
-        .header(hyper::header::HOST, config.target.authority.as_str())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(config.body.clone()));
-    let Ok(request) = request else {
-        return Outcome::Failed;
+/// The parts of a response head the raw client uses.
+#[derive(Debug, PartialEq, Eq)]
+struct ResponseHead {
+    status: u16,
+    /// Length of the head, up to and including the blank line.
+    head_len: usize,
+    body_len: usize,
+    keep_alive: bool,
+}
+
+/// Parses the response head at the start of `bytes`: `Ok(None)` while it is incomplete, `Err` when it is not a
+/// response the raw client can read (malformed, chunked, no length).
+fn parse_response_head(bytes: &[u8]) -> Result<Option<ResponseHead>, ()> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    let head_len = match response.parse(bytes) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if bytes.len() <= MAX_RESPONSE_HEAD => return Ok(None),
+        _ => return Err(()),
     };
+    let status = response.code.ok_or(())?;
+    let mut body_len = None;
+    let mut keep_alive = response.version == Some(1);
+    for header in response.headers.iter() {
+        if header.name.eq_ignore_ascii_case("content-length") {
+            let length = std::str::from_utf8(header.value).map_err(drop)?;
+            let length: usize = length.trim().parse().map_err(drop)?;
+            if body_len
+                .replace(length)
+                .is_some_and(|first| first != length)
+            {
+                return Err(());
+            }
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(());
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            keep_alive = !header.value.eq_ignore_ascii_case(b"close");
+        }
+    }
+    let body_len = match (body_len, status) {
+        (Some(length), _) => length,
+        (None, 204 | 304) => 0,
+        (None, _) => return Err(()),
+    };
+    Ok(Some(ResponseHead {
+        status,
+        head_len,
+        body_len,
+        keep_alive,
+    }))
+}
+
+/// One exchange on a raw connection: the prepared request written, the response read whole into the
+/// connection's buffer.
+async fn raw_exchange(conn: &mut RawConn, request: &[u8]) -> Option<Outcome> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    conn.stream.write_all(request).await.ok()?;
+    conn.stream.flush().await.ok()?;
+    let buffer = &mut conn.buffer;
+    buffer.clear();
+    let head = loop {
+        if buffer.capacity() - buffer.len() < 4096 {
+            buffer.reserve(16 * 1024);
+        }
+        if conn.stream.read_buf(buffer).await.ok()? == 0 {
+            return None;
+        }
+        if let Some(head) = parse_response_head(buffer).ok()? {
+            break head;
+        }
+    };
+    let total = head.head_len.checked_add(head.body_len)?;
+    while buffer.len() < total {
+        buffer.reserve(total - buffer.len());
+        if conn.stream.read_buf(buffer).await.ok()? == 0 {
+            return None;
+        }
+    }
+    // Bytes after the response: the server answered something that was not asked (no pipelining here).
+    if buffer.len() != total {
+        return None;
+    }
+    let body = buffer.get(head.head_len..total)?;
+    Some(Outcome::Response {
+        status: head.status,
+        verdict: verdict(body),
+        reusable: head.keep_alive,
+    })
+}
+
+async fn send(conn: &mut Conn, run: &Run) -> Outcome {
+    let config = &run.config;
     let exchange = async {
-        sender.ready().await.ok()?;
-        let response = sender.send_request(request).await.ok()?;
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.ok()?.to_bytes();
-        Some(Outcome::Response {
-            status,
-            verdict: verdict(&body),
-        })
+        match conn {
+            Conn::Raw(raw) => raw_exchange(raw, &run.raw_request).await,
+            Conn::Hyper(sender) => {
+                let request = hyper::Request::post(config.target.path.as_str())
+                    .header(hyper::header::HOST, config.target.authority.as_str())
+                    .header(hyper::header::CONTENT_TYPE, "application/json")
+                    .body(Full::new(config.body.clone()))
+                    .ok()?;
+                sender.ready().await.ok()?;
+                let response = sender.send_request(request).await.ok()?;
+                let status = response.status().as_u16();
+                let closing = response
+                    .headers()
+                    .get(hyper::header::CONNECTION)
+                    .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"close"));
+                let body = response.into_body().collect().await.ok()?.to_bytes();
+                Some(Outcome::Response {
+                    status,
+                    verdict: verdict(&body),
+                    reusable: !closing,
+                })
+            }
+        }
     };
     match tokio::time::timeout(config.timeout, exchange).await {
         Ok(Some(outcome)) => outcome,
@@ -574,6 +741,8 @@ async fn send(sender: &mut Sender, config: &LoadConfig) -> Outcome {
 /// The shared state of a run.
 struct Run {
     config: LoadConfig,
+    /// What [`Client::Raw`] writes for every request.
+    raw_request: Vec<u8>,
     /// Start of the recorded window (after the warm-up).
     record_from: Instant,
     /// End of the run: no request due (rate) or started (max) after it.
@@ -581,11 +750,7 @@ struct Run {
     schedule: Option<Schedule>,
 }
 
-async fn connection_loop(
-    run: Arc<Run>,
-    mut sender: Option<Sender>,
-    mut stats: ConnStats,
-) -> ConnStats {
+async fn connection_loop(run: Arc<Run>, mut conn: Option<Conn>, mut stats: ConnStats) -> ConnStats {
     let mut pacer = pacer::Pacer::new();
     loop {
         let free_at = Instant::now();
@@ -625,9 +790,9 @@ async fn connection_loop(
             }
         };
         let recorded = due >= run.record_from;
-        let current = match sender.take() {
+        let current = match conn.take() {
             Some(current) => Some(current),
-            None => connect(&run.config).await.ok().map(|(sender, _)| sender),
+            None => connect(&run.config).await.ok().map(|(conn, _)| conn),
         };
         let Some(mut current) = current else {
             if recorded {
@@ -638,10 +803,14 @@ async fn connection_loop(
             continue;
         };
         let sent_at = Instant::now();
-        let outcome = send(&mut current, &run.config).await;
+        let outcome = send(&mut current, &run).await;
         let done = Instant::now();
         match outcome {
-            Outcome::Response { status, verdict } => {
+            Outcome::Response {
+                status,
+                verdict,
+                reusable,
+            } => {
                 if done >= run.record_from && done <= run.end {
                     stats.completed_in_window += 1;
                 }
@@ -663,7 +832,10 @@ async fn connection_loop(
                         }
                     }
                 }
-                sender = Some(current);
+                // A connection the server is closing is replaced before the next request.
+                if reusable {
+                    conn = Some(current);
+                }
             }
             // The connection may be in any state: replace it.
             Outcome::Failed => {
@@ -689,22 +861,22 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
         }
     }
     let empty = histogram()?;
-    let mut senders = Vec::with_capacity(config.connections);
+    let mut conns = Vec::with_capacity(config.connections);
     let mut first_error = None;
     let mut tls_suite = None;
     for _ in 0..config.connections {
         match connect(&config).await {
-            Ok((sender, suite)) => {
+            Ok((conn, suite)) => {
                 tls_suite = tls_suite.or(suite);
-                senders.push(Some(sender));
+                conns.push(Some(conn));
             }
             Err(error) => {
                 first_error.get_or_insert(error);
-                senders.push(None);
+                conns.push(None);
             }
         }
     }
-    if senders.iter().all(Option::is_none) {
+    if conns.iter().all(Option::is_none) {
         return Err(first_error.unwrap_or_else(|| "no connection".to_owned()));
     }
     let start = Instant::now();
@@ -716,18 +888,20 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
     };
     let mode = config.mode;
     let connections = config.connections;
+    let raw_request = raw_request(&config);
     let run = Arc::new(Run {
         config,
+        raw_request,
         record_from,
         end,
         schedule,
     });
-    let tasks: Vec<_> = senders
+    let tasks: Vec<_> = conns
         .into_iter()
-        .map(|sender| {
+        .map(|conn| {
             tokio::spawn(connection_loop(
                 Arc::clone(&run),
-                sender,
+                conn,
                 ConnStats::new(&empty),
             ))
         })
@@ -770,6 +944,7 @@ pub async fn run(config: LoadConfig) -> Result<Report, String> {
             .as_ref()
             .map(|_| Percentiles::of(&total.schedule_lag)),
         tls_suite,
+        client: run.config.client,
     })
 }
 
@@ -893,6 +1068,85 @@ mod tests {
         );
         assert_eq!(verdict(b"{}"), None);
         assert_eq!(verdict(br#"{"allowed":"#), None);
+    }
+
+    #[test]
+    fn response_heads_are_read_as_the_raw_client_needs() {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"a\":true}..";
+        let head_len = ok.len() - 12;
+        assert_eq!(
+            parse_response_head(ok),
+            Ok(Some(ResponseHead {
+                status: 200,
+                head_len,
+                body_len: 12,
+                keep_alive: true
+            }))
+        );
+        // Incomplete heads wait for more bytes, whatever the cut.
+        for cut in 0..head_len {
+            assert_eq!(parse_response_head(&ok[..cut]), Ok(None), "{cut}");
+        }
+        let close =
+            b"HTTP/1.1 413 Payload Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        let head = parse_response_head(close)
+            .expect("valid")
+            .expect("complete");
+        assert_eq!(
+            (head.status, head.body_len, head.keep_alive),
+            (413, 0, false)
+        );
+        let old = b"HTTP/1.0 204 No Content\r\n\r\n";
+        let head = parse_response_head(old).expect("valid").expect("complete");
+        assert_eq!(
+            (head.status, head.body_len, head.keep_alive),
+            (204, 0, false)
+        );
+        for unreadable in [
+            &b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n",
+            b"SSH-2.0-OpenSSH\r\n\r\n",
+        ] {
+            assert_eq!(parse_response_head(unreadable), Err(()), "{unreadable:?}");
+        }
+        // A head that never ends is refused once it passes the limit.
+        let endless = [
+            b"HTTP/1.1 200 OK\r\n".as_slice(),
+            &vec![b'x'; MAX_RESPONSE_HEAD],
+        ]
+        .concat();
+        assert_eq!(parse_response_head(&endless), Err(()));
+    }
+
+    #[test]
+    fn the_raw_request_is_a_complete_post() {
+        let config = LoadConfig {
+            target: Target::parse("https://127.0.0.1:8443/validate?timeout=10s", Some("svc"))
+                .expect("target"),
+            tls: Arc::new(
+                rustls::ClientConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::aws_lc_rs::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .expect("versions")
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+            ),
+            body: Bytes::from_static(b"{}"),
+            connections: 1,
+            duration: Duration::from_secs(1),
+            warmup: Duration::ZERO,
+            mode: Mode::Max,
+            arrivals: Arrivals::Even,
+            timeout: Duration::from_secs(1),
+            client: Client::Raw,
+        };
+        assert_eq!(
+            raw_request(&config),
+            b"POST /validate?timeout=10s HTTP/1.1\r\nhost: 127.0.0.1:8443\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Parser;
-use mamori_loadgen::{client_tls, run, Arrivals, LoadConfig, Mode, Target};
+use mamori_loadgen::{client_tls, run, Arrivals, Client, LoadConfig, Mode, Target};
 
 /// Fixed-rate (open loop, coordinated-omission corrected) or max-throughput (closed loop) HTTPS load.
 #[derive(Parser)]
@@ -62,9 +62,19 @@ struct Args {
     /// Generator threads (1 = a single-threaded runtime, leaving the other cores to the server).
     #[arg(long, value_name = "N", default_value_t = 1)]
     threads: usize,
+    /// HTTP client: `raw` writes prepared request bytes and parses responses with httparse in the
+    /// connection's own task (as wrk does); `hyper` uses hyper's client connection, for comparison.
+    #[arg(long, value_enum, default_value_t = ClientArg::Raw)]
+    client: ClientArg,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ClientArg {
+    Raw,
+    Hyper,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -113,6 +123,10 @@ fn start(args: &Args) -> Result<String, String> {
             ArrivalsArg::Poisson => Arrivals::Poisson { seed: args.seed },
         },
         timeout: Duration::from_millis(args.timeout_ms),
+        client: match args.client {
+            ClientArg::Raw => Client::Raw,
+            ClientArg::Hyper => Client::Hyper,
+        },
     };
     let runtime = if args.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()

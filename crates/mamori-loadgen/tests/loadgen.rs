@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use mamori_loadgen::{client_tls, run, Arrivals, LoadConfig, Mode, Report, Target};
+use mamori_loadgen::{client_tls, run, Arrivals, Client, LoadConfig, Mode, Report, Target};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -89,13 +89,24 @@ async fn start_server(expected_body: &'static [u8]) -> TestServer {
                             tokio::time::sleep(Duration::from_millis(20)).await;
                             ("200 OK", r#"{"response":{"uid":"u","allowed":true}}"#)
                         }
+                        "/chunked" => {
+                            let chunked = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+                            let _ = tls.write_all(chunked.as_bytes()).await;
+                            continue;
+                        }
+                        "/close" => ("200 OK", r#"{"response":{"uid":"u","allowed":true}}"#),
                         _ => ("500 Internal Server Error", "boom"),
                     };
+                    let close = if path == "/close" {
+                        "connection: close\r\n"
+                    } else {
+                        ""
+                    };
                     let response = format!(
-                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{payload}",
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{close}content-length: {}\r\n\r\n{payload}",
                         payload.len()
                     );
-                    if tls.write_all(response.as_bytes()).await.is_err() {
+                    if tls.write_all(response.as_bytes()).await.is_err() || path == "/close" {
                         return;
                     }
                 }
@@ -149,6 +160,7 @@ fn config(
         mode,
         arrivals: Arrivals::Even,
         timeout: Duration::from_secs(5),
+        client: Client::Raw,
     }
 }
 
@@ -232,6 +244,58 @@ async fn a_busy_connection_counts_from_the_due_time() {
         (report.responses as f64) < report.achieved_rate,
         "{report:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_clients_count_the_same_outcomes() {
+    let server = start_server(BODY).await;
+    for client in [Client::Raw, Client::Hyper] {
+        for (path, status) in [
+            ("/ok", 200),
+            ("/deny", 200),
+            ("/fail", 500),
+            ("/close", 200),
+        ] {
+            let mut config = config(&server, path, 2, Mode::Max, 0.3);
+            config.client = client;
+            let report = run(config).await.expect("run");
+            assert!(report.responses > 10, "{client:?} {path}: {report:?}");
+            assert_eq!(report.errors, 0, "{client:?} {path}: {report:?}");
+            assert_eq!(
+                report.status_counts.get(&status),
+                Some(&report.responses),
+                "{client:?} {path}: {report:?}"
+            );
+            let expected = match path {
+                "/deny" => (0, report.responses),
+                "/fail" => (0, 0),
+                _ => (report.responses, 0),
+            };
+            assert_eq!(
+                (report.allowed, report.denied),
+                expected,
+                "{client:?} {path}"
+            );
+            assert_eq!(
+                report.to_json()["client"],
+                if client == Client::Raw {
+                    "raw"
+                } else {
+                    "hyper"
+                }
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_client_counts_a_chunked_response_as_an_error() {
+    let server = start_server(BODY).await;
+    let report = run(config(&server, "/chunked", 1, Mode::Max, 0.3))
+        .await
+        .expect("run");
+    assert_eq!(report.responses, 0, "{report:?}");
+    assert!(report.errors > 0, "{report:?}");
 }
 
 #[tokio::test]
