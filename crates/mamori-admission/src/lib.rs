@@ -28,6 +28,7 @@ pub use mamori_config::AdmissionMode as Mode;
 pub use podsecurity::{
     parse_pod_security_configuration, Exemptions, ModePolicies, PodSecurityConfiguration,
 };
+pub use review::RESPONSE_HEAD;
 pub use state::{ClusterState, NamespaceInfo, PodInfo};
 
 use mamori_config::{AdmissionSettings, Date, Policy};
@@ -72,8 +73,12 @@ struct Catalogue {
 /// One review's outcome: the response body and what the server needs for logs and metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reviewed {
-    /// The JSON AdmissionReview with `response` (the request echoed back verbatim).
+    /// The JSON AdmissionReview with `response` (the request echoed back verbatim); see `echo`.
     pub body: Vec<u8>,
+    /// `None` from [`Engine::review`]: `body` is the whole response. `Some(range)` from
+    /// [`Engine::review_echoing`]: the response is [`RESPONSE_HEAD`], then `input[range]` (the request, echoed
+    /// from the reviewed input without a copy), then `body`, which holds only the rest.
+    pub echo: Option<std::ops::Range<usize>>,
     pub uid: String,
     pub allowed: bool,
     pub operation: String,
@@ -180,7 +185,18 @@ impl Engine {
     /// `admission.k8s.io/v1` AdmissionReview, no request or uid. Never panics; never allows by accident (an
     /// unreadable pod is denied; a namespace lookup failure denies pods).
     pub fn review(&self, body: &[u8], state: &dyn ClusterState) -> Result<Reviewed, ReviewError> {
-        self.review_inner(body, state, None)
+        self.review_inner(body, state, None, false)
+    }
+
+    /// [`Engine::review_with_deadline`] for a server that sends the response in parts: the echoed request is
+    /// returned as a range of `body` ([`Reviewed::echo`]) instead of being copied into the response.
+    pub fn review_echoing(
+        &self,
+        body: &[u8],
+        state: &dyn ClusterState,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Reviewed, ReviewError> {
+        self.review_inner(body, state, deadline, true)
     }
 
     /// [`Engine::review`] for a request the API server abandons at `deadline` (the webhook's `?timeout=`): the
@@ -191,7 +207,7 @@ impl Engine {
         state: &dyn ClusterState,
         deadline: std::time::Instant,
     ) -> Result<Reviewed, ReviewError> {
-        self.review_inner(body, state, Some(deadline))
+        self.review_inner(body, state, Some(deadline), false)
     }
 
     fn review_inner(
@@ -199,6 +215,7 @@ impl Engine {
         body: &[u8],
         state: &dyn ClusterState,
         deadline: Option<std::time::Instant>,
+        echo_in_place: bool,
     ) -> Result<Reviewed, ReviewError> {
         let mut request =
             review::decode(body, self.object_parts).map_err(|message| ReviewError { message })?;
@@ -288,9 +305,22 @@ impl Engine {
         }
         let mut decisions = outcome.decisions;
         decisions.extend(verdicts.decisions);
-        let body = review::write_body(request.raw, &request.uid, &response);
+        // The request is a slice of the input (both decoders borrow it): its range follows from the addresses.
+        // An address inside the input is a position in it, and `get` checks that the whole span is.
+        let echo = echo_in_place
+            .then(|| {
+                let start = (request.raw.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+                let range = start..start.checked_add(request.raw.len())?;
+                body.get(range.clone()).map(|_| range)
+            })
+            .flatten();
+        let body = match echo {
+            Some(_) => review::response_tail(&request.uid, &response),
+            None => review::write_body(request.raw, &request.uid, &response),
+        };
         Ok(Reviewed {
             body,
+            echo,
             allowed: response.allowed(),
             uid: request.uid,
             operation: request.operation,

@@ -493,20 +493,35 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
 /// The response body: `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":<raw>,
 /// "response":{...}}`, keys in the order Go's encoder writes them.
 pub(crate) fn write_body(raw: &str, uid: &str, response: &Response) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len() + response_size_hint(uid, response));
-    out.extend_from_slice(
-        b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":",
-    );
+    let mut out =
+        Vec::with_capacity(RESPONSE_HEAD.len() + raw.len() + response_size_hint(uid, response));
+    out.extend_from_slice(RESPONSE_HEAD);
     out.extend_from_slice(raw.as_bytes());
+    write_tail(&mut out, uid, response);
+    out
+}
+
+/// What a response body starts with, up to the echoed request.
+pub const RESPONSE_HEAD: &[u8] =
+    b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":";
+
+/// What follows the echoed request: the `response` member and the closing brace.
+pub(crate) fn response_tail(uid: &str, response: &Response) -> Vec<u8> {
+    let mut out = Vec::with_capacity(response_size_hint(uid, response));
+    write_tail(&mut out, uid, response);
+    out
+}
+
+fn write_tail(out: &mut Vec<u8>, uid: &str, response: &Response) {
     out.extend_from_slice(b",\"response\":{\"uid\":");
-    json_string(&mut out, uid);
+    json_string(out, uid);
     out.extend_from_slice(if response.allowed() {
         b",\"allowed\":true"
     } else {
         b",\"allowed\":false"
     });
     if let Some(status) = &response.status {
-        write_status(&mut out, status);
+        write_status(out, status);
     }
     if !response.audit_annotations.is_empty() {
         let mut sorted: Vec<&(&str, String)> = response.audit_annotations.iter().collect();
@@ -516,9 +531,9 @@ pub(crate) fn write_body(raw: &str, uid: &str, response: &Response) -> Vec<u8> {
             if i > 0 {
                 out.push(b',');
             }
-            json_string(&mut out, key);
+            json_string(out, key);
             out.push(b':');
-            json_string(&mut out, value);
+            json_string(out, value);
         }
         out.push(b'}');
     }
@@ -528,12 +543,11 @@ pub(crate) fn write_body(raw: &str, uid: &str, response: &Response) -> Vec<u8> {
             if i > 0 {
                 out.push(b',');
             }
-            json_string(&mut out, warning);
+            json_string(out, warning);
         }
         out.push(b']');
     }
     out.extend_from_slice(b"}}");
-    out
 }
 
 fn write_status(out: &mut Vec<u8>, status: &Status) {

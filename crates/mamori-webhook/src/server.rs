@@ -12,14 +12,15 @@ use crate::duration::timeout_from_query;
 use crate::metrics::{ErrorKind, Metrics, ModeLabel};
 use crate::state::ClusterCache;
 use crate::tls::{self, CertReloader, ReloadOutcome, TlsError};
+use bytes::buf::Chain;
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Buf, Bytes, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use mamori_admission::{Engine, Mode};
+use mamori_admission::{Engine, Mode, RESPONSE_HEAD};
 use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
@@ -314,7 +315,13 @@ async fn accept_loop(
     ShutdownReport { drained }
 }
 
-type Body = Full<Bytes>;
+/// Every response body: at most three parts, written with one vectored write (an admission response is the
+/// fixed head, the echoed request and the tail; other responses use the first part only).
+type Body = Full<Chain<Chain<Bytes, Bytes>, Bytes>>;
+
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes.chain(Bytes::new()).chain(Bytes::new()))
+}
 
 impl App {
     async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
@@ -335,7 +342,7 @@ impl App {
             }),
             "/metrics" => get_only(request.method(), || {
                 self.metrics.set_ready(self.cluster.is_ready());
-                let mut response = Response::new(Full::new(Bytes::from(self.metrics.encode())));
+                let mut response = Response::new(full(Bytes::from(self.metrics.encode())));
                 response.headers_mut().insert(
                     CONTENT_TYPE,
                     HeaderValue::from_static(
@@ -425,7 +432,12 @@ impl App {
             tracing::warn!(error = %message, "bad request");
             return text(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message);
         }
-        match self.engine.review(&body, &*self.cluster) {
+        // The API server gives up at `?timeout=` (capped by ours): the namespace relabel dry run fits in it.
+        let review_deadline = started + deadline;
+        match self
+            .engine
+            .review_echoing(&body, &*self.cluster, Some(review_deadline))
+        {
             Ok(reviewed) => {
                 self.metrics.review(reviewed.allowed);
                 for decision in &reviewed.decisions {
@@ -455,7 +467,17 @@ impl App {
                     latency_us = started.elapsed().as_micros() as u64,
                     "admission review"
                 );
-                let mut response = Response::new(Full::new(Bytes::from(reviewed.body)));
+                let tail = Bytes::from(reviewed.body);
+                // The request is echoed straight from the received body (no copy) when the engine says where.
+                let body = match reviewed.echo {
+                    Some(range) => Full::new(
+                        Bytes::from_static(RESPONSE_HEAD)
+                            .chain(body.slice(range))
+                            .chain(tail),
+                    ),
+                    None => full(tail),
+                };
+                let mut response = Response::new(body);
                 response
                     .headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -480,7 +502,7 @@ impl App {
 /// How reading a request body ended.
 enum BodyRead {
     /// The whole body, below the limit.
-    Complete(Vec<u8>),
+    Complete(Bytes),
     /// The body reached the limit (the rest was drained, up to [`DRAIN_BEYOND_LIMIT`]).
     TooLarge,
     /// The connection failed mid-body.
@@ -499,7 +521,9 @@ async fn read_body(mut body: Incoming, limit: usize, declared_length: Option<u64
         Some(length) if !declared_too_large => usize::try_from(length).unwrap_or(0),
         _ => 0,
     };
-    let mut buffer = Vec::with_capacity(capacity);
+    // A body that arrives as one frame (the common case) is kept as it is; more frames are joined in `buffer`.
+    let mut single: Option<Bytes> = None;
+    let mut buffer = Vec::new();
     let mut total = 0usize;
     let mut too_large = declared_too_large;
     while let Some(frame) = body.frame().await {
@@ -524,12 +548,20 @@ async fn read_body(mut body: Incoming, limit: usize, declared_length: Option<u64
             }
             continue;
         }
+        if single.is_none() && buffer.is_empty() {
+            single = Some(data);
+            continue;
+        }
+        if let Some(first) = single.take() {
+            buffer.reserve(capacity.max(first.len() + data.len()));
+            buffer.extend_from_slice(&first);
+        }
         buffer.extend_from_slice(&data);
     }
     if too_large {
         BodyRead::TooLarge
     } else {
-        BodyRead::Complete(buffer)
+        BodyRead::Complete(single.unwrap_or_else(|| Bytes::from(buffer)))
     }
 }
 
@@ -553,7 +585,7 @@ fn text(status: StatusCode, message: &str) -> Response<Body> {
     let mut body = String::with_capacity(message.len() + 1);
     body.push_str(message);
     body.push('\n');
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = Response::new(full(Bytes::from(body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(

@@ -425,6 +425,56 @@ async fn catalogue_rules_deny_and_dry_run_warns() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_on_the_wire_is_the_engines_byte_for_byte() {
+    let harness = start(Setup::default()).await;
+    let review = pod_review(
+        "uid-wire",
+        "restricted",
+        support::privileged_pod("bad", "restricted"),
+        "alice",
+    );
+    // Indentation and an escape: the echo must be the bytes received, not a re-encoding of them.
+    let text = serde_json::to_string_pretty(&review)
+        .expect("json")
+        .replace("\"alice\"", "\"al\\u0069ce\"");
+    let expected = engine(false)
+        .review(text.as_bytes(), &*harness.cluster)
+        .expect("reviewed")
+        .body;
+    assert!(!allowed(&serde_json::from_slice(&expected).expect("json")));
+
+    // The body in one frame (Content-Length): the response echoes it in place.
+    let reply = harness
+        .post(Some("application/json"), text.clone().into_bytes())
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.text(), String::from_utf8_lossy(&expected));
+
+    // The body in many frames (chunked), joined before the review.
+    let mut stream = harness.connect().await;
+    stream
+        .write_all(
+            b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        )
+        .await
+        .expect("write head");
+    for part in text.as_bytes().chunks(700) {
+        let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
+        chunk.extend_from_slice(part);
+        chunk.extend_from_slice(b"\r\n");
+        stream.write_all(&chunk).await.expect("write chunk");
+        stream.flush().await.expect("flush");
+    }
+    stream
+        .write_all(b"0\r\n\r\n")
+        .await
+        .expect("write last chunk");
+    let (status, body) = read_response(&mut stream).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, String::from_utf8_lossy(&expected));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_errors_match_upstream() {
     let harness = start(Setup::default()).await;
     let limit = server::MAX_BODY_BYTES;
