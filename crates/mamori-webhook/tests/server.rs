@@ -218,6 +218,29 @@ impl Harness {
             .expect("connect")
     }
 
+    /// POSTs `/validate` on a new connection with a chunked body, one chunk per part, and reads the response.
+    async fn post_chunked(&self, parts: &[&[u8]]) -> (u16, String) {
+        let mut stream = self.connect().await;
+        stream
+            .write_all(
+                b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+            )
+            .await
+            .expect("write head");
+        for part in parts {
+            let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
+            chunk.extend_from_slice(part);
+            chunk.extend_from_slice(b"\r\n");
+            stream.write_all(&chunk).await.expect("write chunk");
+            stream.flush().await.expect("flush");
+        }
+        stream
+            .write_all(b"0\r\n\r\n")
+            .await
+            .expect("write last chunk");
+        read_response(&mut stream).await
+    }
+
     async fn post(&self, content_type: Option<&str>, body: Vec<u8>) -> Reply {
         support::request(
             self.addr(),
@@ -451,25 +474,8 @@ async fn the_review_on_the_wire_is_the_engines_byte_for_byte() {
     assert_eq!(reply.text(), String::from_utf8_lossy(&expected));
 
     // The body in many frames (chunked), joined before the review.
-    let mut stream = harness.connect().await;
-    stream
-        .write_all(
-            b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
-        )
-        .await
-        .expect("write head");
-    for part in text.as_bytes().chunks(700) {
-        let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
-        chunk.extend_from_slice(part);
-        chunk.extend_from_slice(b"\r\n");
-        stream.write_all(&chunk).await.expect("write chunk");
-        stream.flush().await.expect("flush");
-    }
-    stream
-        .write_all(b"0\r\n\r\n")
-        .await
-        .expect("write last chunk");
-    let (status, body) = read_response(&mut stream).await;
+    let parts: Vec<&[u8]> = text.as_bytes().chunks(700).collect();
+    let (status, body) = harness.post_chunked(&parts).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, String::from_utf8_lossy(&expected));
 }
@@ -494,28 +500,12 @@ async fn http_errors_match_upstream() {
         .await;
     assert_eq!(reply.status, 400, "{}", reply.text());
 
-    // 413 without a Content-Length (chunked), detected while reading.
-    let mut stream = harness.connect().await;
-    stream
-        .write_all(
-            b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
-        )
-        .await
-        .expect("write head");
-    // 3 MiB + 1 KiB in four chunks, then the terminating chunk: the whole body is read, so the 413 arrives on
-    // a healthy connection.
-    for size in [1024 * 1024, 1024 * 1024, 1024 * 1024, 1024] {
-        let chunk = format!("{size:x}\r\n{}\r\n", " ".repeat(size));
-        stream
-            .write_all(chunk.as_bytes())
-            .await
-            .expect("write chunk");
-    }
-    stream
-        .write_all(b"0\r\n\r\n")
-        .await
-        .expect("write last chunk");
-    let (status, body) = read_response(&mut stream).await;
+    // 413 without a Content-Length (chunked), detected while reading. 3 MiB + 1 KiB in four chunks, then the
+    // terminating chunk: the whole body is read, so the 413 arrives on a healthy connection.
+    let mebibyte = vec![b' '; 1024 * 1024];
+    let (status, body) = harness
+        .post_chunked(&[&mebibyte, &mebibyte, &mebibyte, &mebibyte[..1024]])
+        .await;
     assert_eq!(status, 413);
     assert_eq!(
         body,
