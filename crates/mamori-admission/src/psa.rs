@@ -261,6 +261,22 @@ impl Psa<'_> {
                 .annotate("enforce-policy", "privileged:latest".to_owned());
             return outcome;
         }
+        if request.operation != "UPDATE" {
+            if let Some(pod) = request.object.scanned_pod("Pod") {
+                if pod.object_kind.as_deref().is_some_and(|k| k != "Pod") {
+                    return bad_request("failed to decode pod", None);
+                }
+                let runtime_class = pod.runtime_class.as_deref();
+                return self.evaluate_pod(
+                    &policy,
+                    &errors,
+                    &pod.view,
+                    runtime_class,
+                    request,
+                    true,
+                );
+            }
+        }
         let object = match request.object.get() {
             Ok(Some(object)) => object,
             Ok(None) => {
@@ -345,6 +361,10 @@ impl Psa<'_> {
             outcome.response.annotate("error", error);
             outcome
         };
+        if let Some(pod) = request.object.scanned_pod(kind) {
+            let runtime_class = pod.runtime_class.as_deref();
+            return self.evaluate_pod(&policy, &errors, &pod.view, runtime_class, request, false);
+        }
         let object = match request.object.get() {
             Ok(Some(object)) => object,
             Ok(None) => {

@@ -2,6 +2,7 @@
 //! request echoed back verbatim, `response` filled in as upstream's webhook does, §5.10).
 
 use mamori_model::Node;
+use mamori_pss::{scan_pod_json, ScannedPod};
 use mamori_yaml::json_scan::{JsonScanner, ObjectBuild};
 use mamori_yaml::JsonNode;
 use serde::Deserialize;
@@ -121,6 +122,9 @@ pub(crate) struct LazyObject<'a> {
     raw: Option<&'a str>,
     parts: ObjectParts,
     node: OnceCell<Result<Option<Node>, String>>,
+    /// What Pod Security reads, read straight from the JSON while the request was read (no tree built), and
+    /// the kind it was read as; the tree is then built from `raw` only if something else asks for it.
+    pod: Option<(&'static str, ScannedPod)>,
 }
 
 impl<'a> LazyObject<'a> {
@@ -129,6 +133,7 @@ impl<'a> LazyObject<'a> {
             raw,
             parts,
             node: OnceCell::new(),
+            pod: None,
         }
     }
 
@@ -137,7 +142,16 @@ impl<'a> LazyObject<'a> {
             raw: None,
             parts,
             node: OnceCell::from(Ok(node)),
+            pod: None,
         }
+    }
+
+    /// The object's Pod Security view when it was read straight from the JSON as an object of `kind`.
+    pub(crate) fn scanned_pod(&self, kind: &str) -> Option<&ScannedPod> {
+        self.pod
+            .as_ref()
+            .filter(|(read_as, _)| *read_as == kind)
+            .map(|(_, pod)| pod)
     }
 
     fn decode(&self) -> Result<Option<Node>, String> {
@@ -250,11 +264,10 @@ fn decode_scanned(body: &[u8], parts: ObjectParts) -> Option<Result<Request<'_>,
         return None;
     }
     let request: ScannedRequest<'_> = request?;
-    let object = LazyObject::decoded(request.object, parts);
     Some(request_from(
         request.raw,
         request.fields,
-        object,
+        request.object,
         request.old_object,
         parts,
     ))
@@ -265,7 +278,7 @@ fn decode_scanned(body: &[u8], parts: ObjectParts) -> Option<Result<Request<'_>,
 struct ScannedRequest<'a> {
     raw: &'a str,
     fields: RequestFields,
-    object: Option<Node>,
+    object: LazyObject<'a>,
     old_object: Option<&'a str>,
 }
 
@@ -291,7 +304,7 @@ fn scanned_request<'a>(
     let start = scan.offset();
     scan.object_start()?;
     let mut fields = RequestFields::default();
-    let (mut object, mut old_object) = (None, None);
+    let (mut object, mut old_object) = (LazyObject::decoded(None, parts), None);
     let mut seen = [false; MEMBERS.len()];
     let mut first = true;
     while let Some(key) = scan.object_key(first)? {
@@ -313,7 +326,23 @@ fn scanned_request<'a>(
             "namespace" => fields.namespace = owned(scan.string_or_null()?),
             "operation" => fields.operation = owned(scan.string_or_null()?),
             "userInfo" => [fields.username] = scanned_struct(scan, ["username"])?,
-            "object" => object = Some(scan.node(parts.build())?).filter(|n| !n.is_null()),
+            "object" => {
+                object = match pod_security_kind(parts, &fields, &seen) {
+                    Some(kind) if scan.peek()? == b'{' => {
+                        scan.skip_whitespace();
+                        let start = scan.offset();
+                        let pod = scan_pod_json(scan, kind)?;
+                        let mut lazy =
+                            LazyObject::new(scan.text_between(start, scan.offset()), parts);
+                        lazy.pod = pod.map(|pod| (kind, pod));
+                        lazy
+                    }
+                    _ => LazyObject::decoded(
+                        Some(scan.node(parts.build())?).filter(|n| !n.is_null()),
+                        parts,
+                    ),
+                }
+            }
             "oldObject" => {
                 old_object = if scan.null() {
                     None
@@ -332,6 +361,27 @@ fn scanned_request<'a>(
         object,
         old_object,
     })
+}
+
+/// The kind to read `request.object` as straight into a Pod Security view ([`scan_pod_json`]), when only Pod
+/// Security reads it and the request fields read so far say which kind it is: a pod CREATE or a workload
+/// CREATE/UPDATE. A pod UPDATE compares the object with the old one, which takes trees; so does anything
+/// whose resource or operation comes after the object in the text.
+fn pod_security_kind(
+    parts: ObjectParts,
+    fields: &RequestFields,
+    seen: &[bool; 9],
+) -> Option<&'static str> {
+    let [_, resource_seen, _, _, _, operation_seen, ..] = *seen;
+    if parts != ObjectParts::PodSecurity || !resource_seen {
+        return None;
+    }
+    match (fields.group.as_str(), fields.resource.as_str()) {
+        ("", "pods") => {
+            (operation_seen && fields.operation.as_deref() == Some("CREATE")).then_some("Pod")
+        }
+        (group, resource) => crate::psa::pod_controller_kind(group, resource),
+    }
 }
 
 /// An object read as a derived struct of `String` fields with defaults reads it: the named members must be

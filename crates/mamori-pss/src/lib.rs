@@ -3,7 +3,7 @@
 //! upstream messages), over mamori's positioned document tree.
 //!
 //! Typical use: [`pod_template`] finds the pod spec of a workload, [`PodView::from_template`] reads the fields
-//! PSA looks at (once), and [`Evaluator::evaluate`] checks it at any [`LevelVersion`]. Nothing here prints,
+//! PSA looks at (once; [`scan_pod_json`] reads them straight from JSON text), and [`Evaluator::evaluate`] checks it at any [`LevelVersion`]. Nothing here prints,
 //! exits or panics on input.
 
 pub mod check;
@@ -16,6 +16,7 @@ pub mod registry;
 mod result;
 mod template;
 mod view;
+mod view_json;
 
 pub use check::{Check, CheckFn, VersionedCheck};
 pub use evaluator::Evaluator;
@@ -25,6 +26,7 @@ pub use registry::{RegistryError, DEFAULT_CHECKS};
 pub use result::{CheckResult, Evidence, PssResult};
 pub use template::{pod_template, PodTemplate};
 pub use view::{ContainerList, FieldError, PodView, ViewOptions};
+pub use view_json::{scan_pod_json, ScannedPod};
 
 use mamori_model::Node;
 

@@ -197,7 +197,7 @@ pub(crate) const SECCOMP_CONTAINER_ANNOTATION_PREFIX: &str =
     "container.seccomp.security.alpha.kubernetes.io/";
 
 /// Volume sources restricted allows (`check_restrictedVolumes.go`).
-const ALLOWED_VOLUME_SOURCES: [&str; 9] = [
+pub(crate) const ALLOWED_VOLUME_SOURCES: [&str; 9] = [
     "configMap",
     "csi",
     "downwardAPI",
@@ -210,7 +210,7 @@ const ALLOWED_VOLUME_SOURCES: [&str; 9] = [
 ];
 
 /// Volume sources restricted forbids, in the order upstream picks the reported type.
-const RESTRICTED_VOLUME_SOURCES: [&str; 21] = [
+pub(crate) const RESTRICTED_VOLUME_SOURCES: [&str; 21] = [
     "hostPath",
     "gcePersistentDisk",
     "awsElasticBlockStore",

@@ -73,6 +73,17 @@ pub struct JsonScanner<'a> {
     budget: usize,
 }
 
+/// An object being read by [`JsonScanner::next_member`]: its keys so far, for the duplicate check.
+pub struct ObjectReader<'a> {
+    keys: ObjectKeys<'a>,
+    first: bool,
+}
+
+/// An array being read by [`JsonScanner::next_item`].
+pub struct ArrayReader {
+    first: bool,
+}
+
 /// The keys read so far in one object, for the duplicate check: where they start on the scanner's key stack
 /// (or the set they moved to once the object had many), and a 64-bit filter of them. A key whose filter bit is
 /// clear was not read before, so the common case (no duplicate) rarely compares strings at all.
@@ -396,6 +407,89 @@ impl<'a> JsonScanner<'a> {
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         let found = self.text.as_bytes().get(self.at..self.at + word.len())? == word;
         found.then(|| self.at += word.len())
+    }
+
+    /// Whitespace, then the `{` of an object read member by member with [`JsonScanner::next_member`], which
+    /// checks for duplicate keys as building the object would.
+    pub fn begin_object(&mut self) -> Option<ObjectReader<'a>> {
+        self.object_start()?;
+        Some(ObjectReader {
+            keys: ObjectKeys::new(self.keys.len()),
+            first: true,
+        })
+    }
+
+    /// The next key of `object` (its `:` consumed, the value next), or `Some(None)` once the object is
+    /// closed. `None` for a duplicate key or a syntax error.
+    #[inline]
+    pub fn next_member(&mut self, object: &mut ObjectReader<'a>) -> Option<Option<&'a str>> {
+        match self.object_key(object.first)? {
+            Some(key) => {
+                object.first = false;
+                object.keys.note(&mut self.keys, key)?;
+                Some(Some(key))
+            }
+            None => {
+                self.keys.truncate(object.keys.start);
+                Some(None)
+            }
+        }
+    }
+
+    /// Whitespace, then the `[` of an array read item by item with [`JsonScanner::next_item`].
+    pub fn begin_array(&mut self) -> Option<ArrayReader> {
+        self.eat(b'[')?;
+        self.enter()?;
+        Some(ArrayReader { first: true })
+    }
+
+    /// `Some(true)` when another item of `array` follows (the cursor before it), `Some(false)` once the array
+    /// is closed.
+    #[inline]
+    pub fn next_item(&mut self, array: &mut ArrayReader) -> Option<bool> {
+        let first = std::mem::replace(&mut array.first, false);
+        match self.significant()? {
+            b']' => {
+                self.at += 1;
+                self.depth -= 1;
+                Some(false)
+            }
+            b',' if !first => {
+                self.at += 1;
+                Some(true)
+            }
+            _ if first => Some(true),
+            _ => None,
+        }
+    }
+
+    /// Whitespace, then the first byte of the next value, not consumed (`None` at the end of the input).
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.significant()
+    }
+
+    /// Whitespace, then `true` or `false`.
+    pub fn boolean(&mut self) -> Option<bool> {
+        match self.significant()? {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            _ => None,
+        }
+    }
+
+    /// Whitespace, then a number, as the reference reads it (an integer when it fits `i64`, else a float).
+    pub fn number_value(&mut self) -> Option<Value> {
+        match self.significant()? {
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// Whitespace, then any value, validated (duplicate keys included) and passed over.
+    pub fn skip_value(&mut self) -> Option<()> {
+        self.skip_whitespace();
+        self.skip()
     }
 
     /// Whitespace, then any value, validated (duplicate keys included) and not built; its text.
