@@ -102,20 +102,35 @@ impl<'a> ObjectKeys<'a> {
         }
     }
 
-    /// Records `key` (pushed on `stack` while the object has few); `None` when it was read before.
+    /// Records `key` (pushed on `stack` while the object has few); `None` when it was read before. The
+    /// common case, a filter bit not seen before in this object, is a few instructions inline; the rest
+    /// ([`ObjectKeys::note_slow`]) is out of line.
     #[inline(always)]
     fn note(&mut self, stack: &mut Vec<&'a str>, key: &'a str) -> Option<()> {
+        let bit = key_filter_bit(key);
+        if self.filter & bit == 0 {
+            self.filter |= bit;
+            stack.push(key);
+            return Some(());
+        }
+        self.note_slow(stack, key)
+    }
+
+    /// A key whose filter bit was set: compared with the object's keys, which move to a set once there are
+    /// more than [`LINEAR_KEY_CHECK`] (the filter is then full, so every later key comes here).
+    #[cold]
+    #[inline(never)]
+    fn note_slow(&mut self, stack: &mut Vec<&'a str>, key: &'a str) -> Option<()> {
         if let Some(set) = &mut self.set {
             return set.insert(key).then_some(());
         }
-        let bit = key_filter_bit(key);
-        if self.filter & bit != 0 && stack.get(self.start..).unwrap_or_default().contains(&key) {
+        if stack.get(self.start..).unwrap_or_default().contains(&key) {
             return None;
         }
-        self.filter |= bit;
         stack.push(key);
         if stack.len() - self.start > LINEAR_KEY_CHECK {
             self.set = Some(stack.drain(self.start..).collect());
+            self.filter = u64::MAX;
         }
         Some(())
     }
@@ -421,7 +436,7 @@ impl<'a> JsonScanner<'a> {
 
     /// The next key of `object` (its `:` consumed, the value next), or `Some(None)` once the object is
     /// closed. `None` for a duplicate key or a syntax error.
-    #[inline]
+    #[inline(always)]
     pub fn next_member(&mut self, object: &mut ObjectReader<'a>) -> Option<Option<&'a str>> {
         match self.object_key(object.first)? {
             Some(key) => {
