@@ -501,10 +501,19 @@ impl<'a> JsonScanner<'a> {
         }
     }
 
-    /// Whitespace, then any value, validated (duplicate keys included) and passed over.
+    /// Whitespace, then any value, validated (duplicate keys included) and passed over. Scalars, most of what
+    /// a reader passes over, are handled inline; containers go to [`JsonScanner::skip`].
+    #[inline]
     pub fn skip_value(&mut self) -> Option<()> {
-        self.skip_whitespace();
-        self.skip()
+        match self.significant()? {
+            b'"' => self.skip_string(),
+            b'{' | b'[' => self.skip(),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => None,
+        }
     }
 
     /// Whitespace, then any value, validated (duplicate keys included) and not built; its text.
