@@ -67,8 +67,6 @@ pub struct JsonScanner<'a> {
     keys: Vec<&'a str>,
     /// The keys of the objects open in a skipped value (arrays need no state: a bit says which is which).
     skipped_objects: Vec<ObjectKeys<'a>>,
-    /// Where skipped strings with escapes are unescaped (to check them).
-    scratch: String,
     /// Nodes [`JsonScanner::node`] may still build (the reference's `Limits::max_nodes`).
     budget: usize,
 }
@@ -157,7 +155,6 @@ impl<'a> JsonScanner<'a> {
             items: Vec::with_capacity(32),
             keys: Vec::with_capacity(64),
             skipped_objects: Vec::with_capacity(16),
-            scratch: String::new(),
             budget: usize::MAX,
         }
     }
@@ -626,7 +623,7 @@ impl<'a> JsonScanner<'a> {
         self.eat(b':')
     }
 
-    /// A string skipped: its escapes are checked as reading it would, into a reused scratch buffer.
+    /// A string skipped: its escapes are checked as reading it would check them ([`JsonScanner::skip_escapes`]).
     #[inline(always)]
     fn skip_string(&mut self) -> Option<()> {
         let bytes = self.text.as_bytes();
@@ -637,14 +634,39 @@ impl<'a> JsonScanner<'a> {
                 Some(())
             }
             b'\\' => {
-                let mut scratch = std::mem::take(&mut self.scratch);
-                scratch.clear();
                 self.at = stop;
-                let checked = self.unescape_rest(&mut scratch);
-                self.scratch = scratch;
-                checked
+                self.skip_escapes()
             }
             _ => None,
+        }
+    }
+
+    /// Continues a skipped string at the backslash under the cursor: every escape is checked exactly as
+    /// [`JsonScanner::unescape_rest`] checks it (the same escapes, `\u` surrogates paired), but nothing is
+    /// copied. Strings full of escapes are common in what is skipped: kubectl's last-applied annotation is the
+    /// whole object as escaped JSON.
+    fn skip_escapes(&mut self) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        loop {
+            match *bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    let escape = *bytes.get(self.at + 1)?;
+                    self.at += 2;
+                    match escape {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            self.unicode_escape()?;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+            self.at = find_string_special(bytes, self.at)?;
         }
     }
 
@@ -979,6 +1001,50 @@ mod tests {
         let shallow = format!("{}{}", "[".repeat(96), "]".repeat(96));
         assert!(scanned(&shallow, ObjectBuild::Full).is_some());
         agrees(&shallow);
+    }
+
+    #[test]
+    fn escapes_in_skipped_strings_are_checked_as_read_ones() {
+        // `status` is skipped by the Pod Security build and `x` by none: the same string must be accepted or
+        // declined alike in both places, and exactly when the reference accepts it.
+        let strings = [
+            r#""a\"b\\c\/\b\f\n\r\t\u0041\u00e9\ud83d\ude00 end""#,
+            r#""\\\\\\\"""#,
+            r#""\u0000""#,
+            r#""\x""#,
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800\""#,
+            r#""\u12""#,
+            r#""\u12G4""#,
+            r#""tail\"#,
+            "\"raw \u{1} control after \\n\"",
+        ];
+        for string in strings {
+            let skipped = format!(r#"{{"spec":{{}},"status":{{"s":{string}}}}}"#);
+            let read = format!(r#"{{"x":{string}}}"#);
+            let accepted = reference(&read, ObjectBuild::Full).is_ok();
+            assert_eq!(
+                reference(&skipped, ObjectBuild::PodSecurity).is_ok(),
+                accepted,
+                "{string}"
+            );
+            assert_eq!(
+                scanned(&read, ObjectBuild::Full).is_some(),
+                accepted,
+                "{string}"
+            );
+            assert_eq!(
+                scanned(&skipped, ObjectBuild::PodSecurity).is_some(),
+                accepted,
+                "{string}"
+            );
+            agrees(&skipped);
+            let mut scanner = JsonScanner::new(&read);
+            let skipped_alone = scanner.skip_value().and_then(|()| scanner.finish());
+            assert_eq!(skipped_alone.is_some(), accepted, "{string}");
+        }
     }
 
     #[test]
