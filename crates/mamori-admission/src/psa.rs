@@ -309,7 +309,7 @@ impl Psa<'_> {
         let Some(template) = pod_template("Pod", object) else {
             return bad_request("failed to decode pod", None);
         };
-        let view = match PodView::from_template(&template) {
+        let view = match PodView::from_template(&template).map(PodView::without_evidence) {
             Ok(view) => view,
             Err(err) => {
                 return bad_request(
@@ -378,7 +378,7 @@ impl Psa<'_> {
             // A ReplicationController without a template: nothing to evaluate.
             return Outcome::default();
         };
-        let view = match PodView::from_template(&template) {
+        let view = match PodView::from_template(&template).map(PodView::without_evidence) {
             Ok(view) => view,
             Err(err) => {
                 return allow_with_error(format!(
@@ -666,7 +666,9 @@ impl Psa<'_> {
     /// `ForbiddenReason()` of an existing pod at `enforce`; `None` when allowed or unreadable.
     fn pod_forbidden_reason(&self, pod: &PodInfo, enforce: LevelVersion) -> Option<String> {
         let template = pod_template("Pod", &pod.object.root)?;
-        let view = PodView::from_template(&template).ok()?;
+        let view = PodView::from_template(&template)
+            .map(PodView::without_evidence)
+            .ok()?;
         let result = self.evaluator.evaluate(enforce, &view);
         (!result.allowed()).then(|| result.forbidden_reason())
     }

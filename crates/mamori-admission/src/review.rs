@@ -334,7 +334,11 @@ fn scanned_request<'a>(
                         let pod = scan_pod_json(scan, kind)?;
                         let mut lazy =
                             LazyObject::new(scan.text_between(start, scan.offset()), parts);
-                        lazy.pod = pod.map(|pod| (kind, pod));
+                        // Admission needs verdicts and messages, not the field paths of evidence.
+                        lazy.pod = pod.map(|pod| {
+                            let view = pod.view.without_evidence();
+                            (kind, ScannedPod { view, ..pod })
+                        });
                         lazy
                     }
                     _ => LazyObject::decoded(

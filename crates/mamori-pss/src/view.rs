@@ -188,6 +188,8 @@ pub struct PodView {
     pub(crate) apparmor_annotations: Vec<AnnotationView>,
     /// `seccomp.security.alpha.kubernetes.io/pod` and `container.seccomp.security.alpha.kubernetes.io/*`.
     pub(crate) seccomp_annotations: Vec<AnnotationView>,
+    /// Whether checks build the field paths of their evidence ([`PodView::without_evidence`]).
+    pub(crate) evidence: bool,
 }
 
 pub(crate) const APPARMOR_ANNOTATION_PREFIX: &str =
@@ -263,6 +265,7 @@ impl PodView {
             volumes: Vec::new(),
             apparmor_annotations: Vec::new(),
             seccomp_annotations: Vec::new(),
+            evidence: true,
         };
         view.host_network = opt_bool(spec_entries, "hostNetwork", &spec_root)?;
         view.host_pid = opt_bool(spec_entries, "hostPID", &spec_root)?;
@@ -330,6 +333,13 @@ impl PodView {
             }
         }
         Ok(view)
+    }
+
+    /// The view for a caller that needs verdicts and messages only (admission): checks then leave the field
+    /// paths of their evidence empty instead of formatting them. Verdicts, reasons and details are unchanged.
+    pub fn without_evidence(mut self) -> PodView {
+        self.evidence = false;
+        self
     }
 
     /// The dotted path of the pod spec this view was built from.

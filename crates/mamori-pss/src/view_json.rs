@@ -75,6 +75,7 @@ pub fn scan_pod_json(scan: &mut JsonScanner<'_>, kind: &str) -> Option<Option<Sc
             volumes: Vec::new(),
             apparmor_annotations: Vec::new(),
             seccomp_annotations: Vec::new(),
+            evidence: true,
         },
         lists: Default::default(),
     };

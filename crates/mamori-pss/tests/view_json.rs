@@ -4,7 +4,9 @@
 //! decline (`Some(None)`), never produce a view.
 
 use mamori_model::{Node, Value};
-use mamori_pss::{pod_template, scan_pod_json, PodView, ScannedPod};
+use mamori_pss::{
+    pod_template, scan_pod_json, Evaluator, Level, LevelVersion, PodView, ScannedPod, Version,
+};
 use mamori_yaml::json_scan::JsonScanner;
 use proptest::prelude::*;
 use serde_json::json;
@@ -171,6 +173,53 @@ fn conformance_pods_read_straight_from_json_equal_the_tree_views() {
     }
     // Conformance pods are well typed: the direct reader takes every one of them.
     assert_eq!(declined, 0, "{declined} declined, {direct} read directly");
+}
+
+#[test]
+fn without_evidence_the_verdicts_and_messages_are_the_same() {
+    let dir = shared_dir().join("conformance/psa/testdata");
+    let mut files = Vec::new();
+    yaml_files(&dir, &mut files);
+    assert!(files.len() > 4000, "only {} fixtures found", files.len());
+    let evaluator = Evaluator::new();
+    let mut violations = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable fixture");
+        let node = mamori_yaml::parse_document(&text, 1, &mamori_yaml::Limits::default())
+            .expect("valid YAML")
+            .expect("a document");
+        let template = pod_template("Pod", &node).expect("a pod");
+        let view = PodView::from_template(&template).expect("a view");
+        let lean = view.clone().without_evidence();
+        for level in [Level::Baseline, Level::Restricted] {
+            for version in [Version::LATEST, Version::v1(0), Version::v1(25)] {
+                let lv = LevelVersion { level, version };
+                let full = evaluator.evaluate(lv, &view);
+                let bare = evaluator.evaluate(lv, &lean);
+                assert_eq!(
+                    full.violations.len(),
+                    bare.violations.len(),
+                    "{}",
+                    file.display()
+                );
+                for (a, b) in full.violations.iter().zip(&bare.violations) {
+                    assert_eq!(
+                        (a.check_id, &a.reason, &a.detail),
+                        (b.check_id, &b.reason, &b.detail)
+                    );
+                    assert_eq!(a.evidence.len(), b.evidence.len());
+                    assert!(
+                        a.evidence.iter().all(|e| !e.field_path.is_empty()),
+                        "{}",
+                        file.display()
+                    );
+                    assert!(b.evidence.iter().all(|e| e.field_path.is_empty()));
+                }
+                violations += full.violations.len();
+            }
+        }
+    }
+    assert!(violations > 10_000, "only {violations} violations compared");
 }
 
 #[test]

@@ -52,11 +52,12 @@ fn allow_privilege_escalation_1_8(pod: &PodView) -> Option<CheckResult> {
     let found: Vec<Evidence> = bad
         .iter()
         .map(|c| match field(c) {
-            Some(f) => evidence(
+            Some(f) => evidence!(
+                pod,
                 c.path(pod.spec_path, "securityContext.allowPrivilegeEscalation"),
                 f.pos,
             ),
-            None => evidence(c.path(pod.spec_path, ""), c.pos),
+            None => evidence!(pod, c.path(pod.spec_path, ""), c.pos),
         })
         .collect();
     forbid(

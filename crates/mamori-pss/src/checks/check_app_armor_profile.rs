@@ -71,14 +71,19 @@ fn app_armor_profile_1_0(pod: &PodView) -> Option<CheckResult> {
     if let Some(profile) = pod_bad {
         setters.push(String::from("pod"));
         bad_types.push(profile.profile_type.as_str());
-        found.push(evidence(pod.spec_field(profile_path(profile)), profile.pos));
+        found.push(evidence!(
+            pod,
+            pod.spec_field(profile_path(profile)),
+            profile.pos
+        ));
     }
     if !bad.is_empty() {
         setters.push(containers_phrase(&names(&bad)));
         for c in &bad {
             if let Some(profile) = bad_profile(c.security_context.as_ref()) {
                 bad_types.push(profile.profile_type.as_str());
-                found.push(evidence(
+                found.push(evidence!(
+                    pod,
                     c.path(pod.spec_path, profile_path(profile)),
                     profile.pos,
                 ));
@@ -99,7 +104,8 @@ fn app_armor_profile_1_0(pod: &PodView) -> Option<CheckResult> {
         setters.push(pluralize("annotation", "annotations", bad_annotations.len()).to_owned());
         let metadata_path = pod.metadata_path();
         for a in &bad_annotations {
-            found.push(evidence(
+            found.push(evidence!(
+                pod,
                 format!("{metadata_path}.annotations[{}]", a.key),
                 a.pos,
             ));

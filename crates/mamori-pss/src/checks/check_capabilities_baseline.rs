@@ -78,7 +78,8 @@ fn capabilities_baseline_1_0(pod: &PodView) -> Option<CheckResult> {
                 .enumerate()
                 .filter(|(_, cap)| !is_allowed(&cap.value))
                 .map(|(index, cap)| {
-                    evidence(
+                    evidence!(
+                        pod,
                         c.path(
                             pod.spec_path,
                             &format!("securityContext.capabilities.add[{index}]"),

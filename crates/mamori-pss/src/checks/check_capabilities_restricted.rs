@@ -77,11 +77,12 @@ fn capabilities_restricted_1_22(pod: &PodView) -> Option<CheckResult> {
         ));
         for c in &missing {
             found.push(match capabilities(c) {
-                Some(caps) => evidence(
+                Some(caps) => evidence!(
+                    pod,
                     c.path(pod.spec_path, "securityContext.capabilities"),
                     caps.pos,
                 ),
-                None => evidence(c.path(pod.spec_path, ""), c.pos),
+                None => evidence!(pod, c.path(pod.spec_path, ""), c.pos),
             });
         }
     }
@@ -94,7 +95,8 @@ fn capabilities_restricted_1_22(pod: &PodView) -> Option<CheckResult> {
             for (index, cap) in caps.add.iter().enumerate() {
                 if cap.value != CAPABILITY_NET_BIND_SERVICE {
                     forbidden.push(cap.value.as_str());
-                    found.push(evidence(
+                    found.push(evidence!(
+                        pod,
                         c.path(
                             pod.spec_path,
                             &format!("securityContext.capabilities.add[{index}]"),

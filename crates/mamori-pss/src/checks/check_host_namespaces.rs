@@ -38,7 +38,7 @@ fn host_namespaces_1_0(pod: &PodView) -> Option<CheckResult> {
     for (name, field) in fields {
         if let Some(Spanned { value: true, pos }) = field {
             items.push(format!("{name}=true"));
-            found.push(evidence(pod.spec_field(name), *pos));
+            found.push(evidence!(pod, pod.spec_field(name), *pos));
         }
     }
     forbid(ID, "host namespaces", items.join(", "), found)

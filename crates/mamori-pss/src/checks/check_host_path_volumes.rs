@@ -36,7 +36,8 @@ fn host_path_volumes_1_0(pod: &PodView) -> Option<CheckResult> {
     let found = bad
         .iter()
         .map(|v| {
-            evidence(
+            evidence!(
+                pod,
                 pod.spec_field(&format!("volumes[{}].hostPath", v.index)),
                 v.host_path.unwrap_or(v.pos),
             )

@@ -42,7 +42,8 @@ fn host_ports_1_0(pod: &PodView) -> Option<CheckResult> {
         .iter()
         .flat_map(|c| {
             c.host_ports.iter().map(|(port_index, port)| {
-                evidence(
+                evidence!(
+                    pod,
                     c.path(pod.spec_path, &format!("ports[{port_index}].hostPort")),
                     port.pos,
                 )

@@ -47,7 +47,7 @@ fn host_probes_and_host_lifecycle_1_34(pod: &PodView) -> Option<CheckResult> {
         .flat_map(|c| {
             c.probe_hosts
                 .iter()
-                .map(|h| evidence(c.path(pod.spec_path, h.suffix), h.pos))
+                .map(|h| evidence!(pod, c.path(pod.spec_path, h.suffix), h.pos))
         })
         .collect();
     forbid(

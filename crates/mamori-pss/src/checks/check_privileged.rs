@@ -44,7 +44,8 @@ fn privileged_1_0(pod: &PodView) -> Option<CheckResult> {
         .iter()
         .filter_map(|c| {
             let field = c.security_context.as_ref()?.privileged.as_ref()?;
-            Some(evidence(
+            Some(evidence!(
+                pod,
                 c.path(pod.spec_path, "securityContext.privileged"),
                 field.pos,
             ))

@@ -70,8 +70,13 @@ pub(crate) fn proc_mount_violation(pod: &PodView, check_id: &'static str) -> Opt
     let found = bad
         .iter()
         .filter_map(|c| {
-            bad_proc_mount(c)
-                .map(|p| evidence(c.path(pod.spec_path, "securityContext.procMount"), p.pos))
+            bad_proc_mount(c).map(|p| {
+                evidence!(
+                    pod,
+                    c.path(pod.spec_path, "securityContext.procMount"),
+                    p.pos
+                )
+            })
         })
         .collect();
     forbid(

@@ -48,9 +48,13 @@ fn restricted_volumes_1_0(pod: &PodView) -> Option<CheckResult> {
         .iter()
         .map(|v| match v.restricted_source {
             Some((kind, pos)) => {
-                evidence(pod.spec_field(&format!("volumes[{}].{kind}", v.index)), pos)
+                evidence!(
+                    pod,
+                    pod.spec_field(&format!("volumes[{}].{kind}", v.index)),
+                    pos
+                )
             }
-            None => evidence(pod.spec_field(&format!("volumes[{}]", v.index)), v.pos),
+            None => evidence!(pod, pod.spec_field(&format!("volumes[{}]", v.index)), v.pos),
         })
         .collect();
     forbid(

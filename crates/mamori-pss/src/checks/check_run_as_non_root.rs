@@ -56,11 +56,11 @@ fn run_as_non_root_1_0(pod: &PodView) -> Option<CheckResult> {
     if pod_bad.is_some() || !explicit.is_empty() {
         let mut found = Vec::new();
         if let Some(f) = pod_bad {
-            found.push(evidence(pod.spec_field(SUFFIX), f.pos));
+            found.push(evidence!(pod, pod.spec_field(SUFFIX), f.pos));
         }
         for c in &explicit {
             if let Some(f) = field(c) {
-                found.push(evidence(c.path(pod.spec_path, SUFFIX), f.pos));
+                found.push(evidence!(pod, c.path(pod.spec_path, SUFFIX), f.pos));
             }
         }
         return forbid(

@@ -49,11 +49,11 @@ fn run_as_user_1_23(pod: &PodView) -> Option<CheckResult> {
     }
     let mut found = Vec::new();
     if let Some(f) = pod_bad {
-        found.push(evidence(pod.spec_field(SUFFIX), f.pos));
+        found.push(evidence!(pod, pod.spec_field(SUFFIX), f.pos));
     }
     for c in &bad {
         if let Some(f) = root_user(c.security_context.as_ref()) {
-            found.push(evidence(c.path(pod.spec_path, SUFFIX), f.pos));
+            found.push(evidence!(pod, c.path(pod.spec_path, SUFFIX), f.pos));
         }
     }
     forbid(

@@ -76,7 +76,8 @@ fn check_se_linux(pod: &PodView, allowed_types: &[&str]) -> Option<CheckResult> 
     let mut found = Vec::new();
     if let Some(o) = pod_bad {
         offending.push(o);
-        found.push(evidence(
+        found.push(evidence!(
+            pod,
             pod.spec_field("securityContext.seLinuxOptions"),
             o.pos,
         ));
@@ -84,7 +85,8 @@ fn check_se_linux(pod: &PodView, allowed_types: &[&str]) -> Option<CheckResult> 
     for c in &bad {
         if let Some(o) = options(c.security_context.as_ref()) {
             offending.push(o);
-            found.push(evidence(
+            found.push(evidence!(
+                pod,
                 c.path(pod.spec_path, "securityContext.seLinuxOptions"),
                 o.pos,
             ));

@@ -84,7 +84,13 @@ fn seccomp_profile_baseline_1_0(pod: &PodView) -> Option<CheckResult> {
     let metadata_path = pod.metadata_path();
     let found = bad
         .iter()
-        .map(|a| evidence(format!("{metadata_path}.annotations[{}]", a.key), a.pos))
+        .map(|a| {
+            evidence!(
+                pod,
+                format!("{metadata_path}.annotations[{}]", a.key),
+                a.pos
+            )
+        })
         .collect();
     forbid(
         ID,
@@ -118,12 +124,17 @@ fn seccomp_profile_baseline_1_19(pod: &PodView) -> Option<CheckResult> {
     let mut found = Vec::new();
     if let Some(profile) = pod_bad {
         bad_types.push(profile.profile_type.as_str());
-        found.push(evidence(pod.spec_field(profile_path(profile)), profile.pos));
+        found.push(evidence!(
+            pod,
+            pod.spec_field(profile_path(profile)),
+            profile.pos
+        ));
     }
     for c in &bad {
         if let Some(profile) = bad_profile(c.security_context.as_ref()) {
             bad_types.push(profile.profile_type.as_str());
-            found.push(evidence(
+            found.push(evidence!(
+                pod,
                 c.path(pod.spec_path, profile_path(profile)),
                 profile.pos,
             ));

@@ -57,12 +57,16 @@ fn seccomp_profile_restricted_1_19(pod: &PodView) -> Option<CheckResult> {
         let mut found = Vec::new();
         if let Some(p) = pod_bad {
             bad_types.push(p.profile_type.as_str());
-            found.push(evidence(pod.spec_field(profile_path(p)), p.pos));
+            found.push(evidence!(pod, pod.spec_field(profile_path(p)), p.pos));
         }
         for c in &explicit {
             if let Some(p) = profile(c) {
                 bad_types.push(p.profile_type.as_str());
-                found.push(evidence(c.path(pod.spec_path, profile_path(p)), p.pos));
+                found.push(evidence!(
+                    pod,
+                    c.path(pod.spec_path, profile_path(p)),
+                    p.pos
+                ));
             }
         }
         return forbid(

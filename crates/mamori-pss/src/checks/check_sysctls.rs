@@ -105,7 +105,8 @@ fn check_sysctls(pod: &PodView, allowed: &[&str]) -> Option<CheckResult> {
     for (index, sysctl) in pod.sysctls.iter().enumerate() {
         if forbidden(&sysctl) {
             bad_names.push(sysctl.value.as_str());
-            found.push(evidence(
+            found.push(evidence!(
+                pod,
                 pod.spec_field(&format!("securityContext.sysctls[{index}].name")),
                 sysctl.pos,
             ));

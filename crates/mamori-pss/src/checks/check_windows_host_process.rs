@@ -43,11 +43,11 @@ fn windows_host_process_1_0(pod: &PodView) -> Option<CheckResult> {
     }
     let mut found = Vec::new();
     if let Some(field) = pod_field {
-        found.push(evidence(pod.spec_field(SUFFIX), field.pos));
+        found.push(evidence!(pod, pod.spec_field(SUFFIX), field.pos));
     }
     for c in &bad {
         if let Some(field) = host_process_true(c.security_context.as_ref()) {
-            found.push(evidence(c.path(pod.spec_path, SUFFIX), field.pos));
+            found.push(evidence!(pod, c.path(pod.spec_path, SUFFIX), field.pos));
         }
     }
     forbid(

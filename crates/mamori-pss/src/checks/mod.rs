@@ -23,11 +23,20 @@ pub mod check_windows_host_process;
 
 use crate::result::{CheckResult, Evidence};
 use crate::view::{ContainerView, PodView};
-use mamori_model::Pos;
 
-pub(crate) fn evidence(field_path: String, pos: Pos) -> Evidence {
-    Evidence { field_path, pos }
+/// `evidence!(pod, path, pos)`: an [`Evidence`] at `pos` whose field path is the expression `path`, evaluated
+/// only when the view wants evidence ([`PodView::without_evidence`]: admission needs verdicts and messages,
+/// and building every path with `format!` was most of a violating pod's evaluation). Without it the path is
+/// empty; the evidence entries themselves stay, one per offending field.
+macro_rules! evidence {
+    ($pod:expr, $path:expr, $pos:expr $(,)?) => {
+        $crate::result::Evidence {
+            field_path: if $pod.evidence { $path } else { String::new() },
+            pos: $pos,
+        }
+    };
 }
+pub(crate) use evidence;
 
 pub(crate) fn forbid(
     check_id: &'static str,
@@ -52,6 +61,6 @@ pub(crate) fn names<'a>(containers: &[&'a ContainerView]) -> Vec<&'a str> {
 pub(crate) fn container_evidence(pod: &PodView, containers: &[&ContainerView]) -> Vec<Evidence> {
     containers
         .iter()
-        .map(|c| evidence(c.path(pod.spec_path, ""), c.pos))
+        .map(|c| evidence!(pod, c.path(pod.spec_path, ""), c.pos))
         .collect()
 }
