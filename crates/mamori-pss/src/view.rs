@@ -251,22 +251,7 @@ impl PodView {
         let spec = template.spec;
         let spec_entries = map_or_empty(spec, &spec_root)?;
 
-        let mut view = PodView {
-            spec_path: template.spec_path,
-            spec_pos: spec.pos,
-            host_network: None,
-            host_pid: None,
-            host_ipc: None,
-            host_users: None,
-            windows: false,
-            pod_security_context: None,
-            sysctls: Vec::new(),
-            containers: Vec::new(),
-            volumes: Vec::new(),
-            apparmor_annotations: Vec::new(),
-            seccomp_annotations: Vec::new(),
-            evidence: true,
-        };
+        let mut view = PodView::empty(template.spec_path, spec.pos);
         view.host_network = opt_bool(spec_entries, "hostNetwork", &spec_root)?;
         view.host_pid = opt_bool(spec_entries, "hostPID", &spec_root)?;
         view.host_ipc = opt_bool(spec_entries, "hostIPC", &spec_root)?;
@@ -333,6 +318,26 @@ impl PodView {
             }
         }
         Ok(view)
+    }
+
+    /// The view of an empty pod spec at `spec_path`, which the readers then fill in.
+    pub(crate) fn empty(spec_path: &'static str, spec_pos: Pos) -> PodView {
+        PodView {
+            spec_path,
+            spec_pos,
+            host_network: None,
+            host_pid: None,
+            host_ipc: None,
+            host_users: None,
+            windows: false,
+            pod_security_context: None,
+            sysctls: Vec::new(),
+            containers: Vec::new(),
+            volumes: Vec::new(),
+            apparmor_annotations: Vec::new(),
+            seccomp_annotations: Vec::new(),
+            evidence: true,
+        }
     }
 
     /// The view for a caller that needs verdicts and messages only (admission): checks then leave the field

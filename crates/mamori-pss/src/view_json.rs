@@ -61,22 +61,7 @@ pub fn scan_pod_json(scan: &mut JsonScanner<'_>, kind: &str) -> Option<Option<Sc
         template_found: false,
         object_kind: None,
         runtime_class: None,
-        view: PodView {
-            spec_path,
-            spec_pos: Pos::UNKNOWN,
-            host_network: None,
-            host_pid: None,
-            host_ipc: None,
-            host_users: None,
-            windows: false,
-            pod_security_context: None,
-            sysctls: Vec::new(),
-            containers: Vec::new(),
-            volumes: Vec::new(),
-            apparmor_annotations: Vec::new(),
-            seccomp_annotations: Vec::new(),
-            evidence: true,
-        },
+        view: PodView::empty(spec_path, Pos::UNKNOWN),
         lists: Default::default(),
     };
     if reader.scan.peek()? != b'{' {
