@@ -116,8 +116,9 @@ impl<'de, const POD_SECURITY: bool> Deserialize<'de> for EagerObject<POD_SECURIT
 }
 
 /// An object of the request. `request.object` arrives decoded (every decision on a CREATE or UPDATE of a pod
-/// or workload needs it); `oldObject` is decoded only when a decision needs it (a pod UPDATE), so a workload
-/// UPDATE's never is.
+/// or workload needs it): as a tree, or, when only Pod Security reads it, straight into its Pod Security view
+/// with the tree built from its text on demand; `oldObject` is decoded only when a decision needs it (a pod
+/// UPDATE), so a workload UPDATE's never is.
 pub(crate) struct LazyObject<'a> {
     raw: Option<&'a str>,
     parts: ObjectParts,
