@@ -52,9 +52,9 @@ struct Lister {
 }
 
 async fn fetch_all(opts: &ClusterOptions, kinds: &[KindSpec], sink: &mut dyn FnMut(FetchItem)) {
-    // Both providers may be compiled into the binary; rustls needs to be told which one to use. An error only
-    // means a provider was installed already.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // rustls needs to be told which provider to use (it picks none on its own when the build enables more than
+    // one). An error only means a provider was installed already.
+    let _ = mamori_tls::provider().install_default();
     if let Some(namespace) = &opts.namespace {
         if !is_dns_label(namespace) {
             sink(FetchItem::Error(ClusterError::InvalidNamespace {

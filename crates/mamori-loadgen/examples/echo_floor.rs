@@ -1,5 +1,6 @@
 //! The floor of the admission benchmark: an HTTPS server on the same stacks as `mamori admission serve`
-//! (tokio multi-thread runtime, rustls with the aws-lc-rs provider, hyper HTTP/1.1 keep-alive, TCP_NODELAY)
+//! (tokio multi-thread runtime, rustls with mamori's provider: aws-lc-rs with ring's AES-GCM; hyper HTTP/1.1
+//! keep-alive, TCP_NODELAY)
 //! that answers each POST with the request body echoed plus a small `response` part, as an AdmissionReview
 //! response is shaped, but decides nothing. Driving it with `mamori-loadgen` the way
 //! `scripts/bench-admission.sh` drives the webhook shows what the transport alone costs on the machine
@@ -65,7 +66,7 @@ fn main() -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("certificate: {e}"))?;
     let key = PrivateKeyDer::from_pem_slice(&key).map_err(|e| format!("key: {e}"))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(mamori_tls::provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

@@ -164,7 +164,7 @@ impl Client {
     }
 }
 
-/// A client TLS configuration that trusts exactly the PEM certificates in `ca_pem` (aws-lc-rs provider,
+/// A client TLS configuration that trusts exactly the PEM certificates in `ca_pem` ([`mamori_tls::provider`],
 /// ALPN `http/1.1`), offering the TLS 1.3 cipher suites in the API server's order (see [`api_server_suites`]).
 pub fn client_tls(ca_pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, String> {
     let mut roots = rustls::RootCertStore::empty();
@@ -175,7 +175,7 @@ pub fn client_tls(ca_pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, String> {
     if roots.is_empty() {
         return Err("CA file: no PEM certificate".to_owned());
     }
-    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    let mut provider = mamori_tls::provider();
     provider.cipher_suites = api_server_suites(&provider.cipher_suites);
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
         .with_safe_default_protocol_versions()

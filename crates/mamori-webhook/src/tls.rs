@@ -37,13 +37,13 @@ fn error(path: &Path, what: impl fmt::Display) -> TlsError {
     }
 }
 
-/// The crypto provider of the whole process (aws-lc-rs); installed as the process default if none is.
+/// The server's crypto provider, [`mamori_tls::provider`] (aws-lc-rs, with ring's AES-GCM record protection for
+/// TLS 1.3). It is also installed as the process default, which kube's client (the namespace watch) builds its
+/// TLS configuration from, unless one was installed before.
 pub fn provider() -> Arc<CryptoProvider> {
     // Installing fails only when a provider is already installed, which is what we want either way.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    CryptoProvider::get_default()
-        .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+    let _ = mamori_tls::provider().install_default();
+    Arc::new(mamori_tls::provider())
 }
 
 /// Builds a certificate + key pair from PEM bytes: the certificate file may hold a chain (leaf first); the key
