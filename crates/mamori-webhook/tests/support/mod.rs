@@ -86,14 +86,19 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// A client trusting `ca_pem`, optionally presenting `identity`.
+/// A client trusting `ca_pem`, optionally presenting `identity`. It uses rustls' stock aws-lc-rs provider, not
+/// the server's (`mamori-tls`, ring's AES-GCM records), so every test over TLS is also an interop test of the two.
 pub fn client_config(ca_pem: &str, identity: Option<&Issued>) -> Arc<ClientConfig> {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.expect("CA PEM")).expect("CA cert");
     }
-    let builder = ClientConfig::builder().with_root_certificates(roots);
+    let builder = ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_root_certificates(roots);
     let mut config = match identity {
         Some(issued) => {
             let chain = CertificateDer::pem_slice_iter(issued.cert_pem.as_bytes())
