@@ -35,7 +35,7 @@ pub fn provider() -> CryptoProvider {
 }
 
 /// `suite` with ring's AES-GCM as its record protection when it is a TLS 1.3 AES-GCM suite; otherwise `suite`.
-pub fn with_ring_record_protection(suite: SupportedCipherSuite) -> SupportedCipherSuite {
+fn with_ring_record_protection(suite: SupportedCipherSuite) -> SupportedCipherSuite {
     match suite.suite() {
         CipherSuite::TLS13_AES_128_GCM_SHA256 => SupportedCipherSuite::Tls13(&AES_128_GCM_SHA256),
         CipherSuite::TLS13_AES_256_GCM_SHA384 => SupportedCipherSuite::Tls13(&AES_256_GCM_SHA384),
