@@ -8,10 +8,11 @@ use crate::policy::{
     ENFORCE_LEVEL, ENFORCE_VERSION, WARN_LEVEL, WARN_VERSION,
 };
 use crate::review::{Cause, Details, Request, Response, Status};
-use crate::state::{labels_of, ClusterState, PodInfo};
+use crate::state::{labels_of, ClusterState, NamespaceInfo, PodInfo};
 use crate::{Decision, Mode};
 use mamori_model::Node;
 use mamori_pss::{go_quote, pod_template, Evaluator, Level, LevelVersion, PodView, PssResult};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Pod subresources PSA never evaluates (`ignoredPodSubresources`).
@@ -124,13 +125,13 @@ fn bad_request(message: &str, err: Option<&str>) -> Outcome {
     outcome
 }
 
-/// A namespace lookup: the labels, or upstream's error text.
+/// A namespace lookup: the namespace (shared with the cache, not copied), or upstream's error text.
 fn lookup_namespace(
     state: &dyn ClusterState,
     namespace: &str,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Arc<NamespaceInfo>, String> {
     match state.namespace(namespace) {
-        Ok(Some(info)) => Ok(info.labels),
+        Ok(Some(info)) => Ok(info),
         Ok(None) => Err(format!("namespaces {} not found", go_quote(namespace))),
         Err(err) => Err(err),
     }
@@ -223,8 +224,8 @@ impl Psa<'_> {
         if let Some(exempt) = self.exempt_request(request) {
             return exempt;
         }
-        let labels = match lookup_namespace(state, &request.namespace) {
-            Ok(labels) => labels,
+        let namespace = match lookup_namespace(state, &request.namespace) {
+            Ok(namespace) => namespace,
             Err(err) => {
                 let message = format!(
                     "Internal error occurred: failed to lookup namespace {}",
@@ -253,7 +254,7 @@ impl Psa<'_> {
                 return outcome;
             }
         };
-        let (policy, errors) = policy_to_evaluate(&labels, &self.config.defaults);
+        let (policy, errors) = policy_to_evaluate(&namespace.labels, &self.config.defaults);
         if errors.is_empty() && policy.fully_privileged() {
             let mut outcome = Outcome::default();
             outcome
@@ -335,8 +336,8 @@ impl Psa<'_> {
         if let Some(exempt) = self.exempt_request(request) {
             return exempt;
         }
-        let labels = match lookup_namespace(state, &request.namespace) {
-            Ok(labels) => labels,
+        let namespace = match lookup_namespace(state, &request.namespace) {
+            Ok(namespace) => namespace,
             Err(err) => {
                 let mut outcome = Outcome::default();
                 outcome.response.annotate(
@@ -349,7 +350,7 @@ impl Psa<'_> {
                 return outcome;
             }
         };
-        let (policy, errors) = policy_to_evaluate(&labels, &self.config.defaults);
+        let (policy, errors) = policy_to_evaluate(&namespace.labels, &self.config.defaults);
         if errors.is_empty()
             && policy.warn.level == Level::Privileged
             && policy.audit.level == Level::Privileged

@@ -8,15 +8,19 @@ use std::sync::Arc;
 pub trait ClusterState: Send + Sync {
     /// `Err(message)` = the lookup failed (pods are then denied with upstream's "failed to lookup namespace"
     /// InternalError; workloads are allowed with an `error` audit annotation); `Ok(None)` = not found.
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String>;
+    /// The namespace is shared (`Arc`): a review reads its labels once, and the cache need not copy them.
+    fn namespace(&self, name: &str) -> Result<Option<Arc<NamespaceInfo>>, String>;
     /// Pods of a namespace for the namespace-relabel dry run (§5.7). `Err` = listing failed.
     fn pods(&self, namespace: &str) -> Result<Vec<Arc<PodInfo>>, String>;
 }
 
 /// A fixed set of namespaces and no pods: offline evaluation, benchmarks and fuzzing.
 impl ClusterState for Vec<NamespaceInfo> {
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
-        Ok(self.iter().find(|n| n.name == name).cloned())
+    fn namespace(&self, name: &str) -> Result<Option<Arc<NamespaceInfo>>, String> {
+        Ok(self
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| Arc::new(n.clone())))
     }
 
     fn pods(&self, _namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {
@@ -179,7 +183,7 @@ mod tests {
             labels: vec![("a".to_owned(), "1".to_owned())],
         };
         let state: &dyn ClusterState = &vec![team.clone()];
-        assert_eq!(state.namespace("team"), Ok(Some(team)));
+        assert_eq!(state.namespace("team"), Ok(Some(Arc::new(team))));
         assert_eq!(state.namespace("other"), Ok(None));
         assert_eq!(state.pods("team").map(|pods| pods.len()), Ok(0));
     }

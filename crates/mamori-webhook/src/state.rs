@@ -24,7 +24,8 @@ type PodsByName = BTreeMap<String, Arc<PodInfo>>;
 /// Namespaces and pods, shared by the request handlers (readers) and the watch tasks (writers).
 #[derive(Default)]
 pub struct ClusterCache {
-    namespaces: RwLock<HashMap<String, NamespaceInfo>>,
+    /// Shared with the reviews that read them: a lookup clones an `Arc`, not the labels.
+    namespaces: RwLock<HashMap<String, Arc<NamespaceInfo>>>,
     pods: RwLock<HashMap<String, PodsByName>>,
     namespaces_synced: AtomicBool,
     pods_synced: AtomicBool,
@@ -95,7 +96,7 @@ impl ClusterCache {
                 "Namespace" => match NamespaceInfo::from_node(&object.root) {
                     Some(info) => {
                         counts.namespaces += 1;
-                        namespaces.insert(info.name.clone(), info);
+                        namespaces.insert(info.name.clone(), Arc::new(info));
                     }
                     None => errors.push(format!("{}: Namespace without a name", place())),
                 },
@@ -146,7 +147,11 @@ impl ClusterCache {
     }
 
     /// The namespace from the API server, remembered in the cache; `Ok(None)` when it does not exist.
-    fn lookup_live(&self, live: &LiveLookup, name: &str) -> Result<Option<NamespaceInfo>, String> {
+    fn lookup_live(
+        &self,
+        live: &LiveLookup,
+        name: &str,
+    ) -> Result<Option<Arc<NamespaceInfo>>, String> {
         // block_in_place needs a multi-thread runtime; anywhere else the miss stays a miss.
         let on_multi_thread = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
             handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
@@ -162,9 +167,9 @@ impl ClusterCache {
         });
         match fetched {
             Ok(Ok(Some(namespace))) => {
-                let info = namespace_info(&namespace);
+                let info = namespace_info(&namespace).map(Arc::new);
                 if let Some(info) = &info {
-                    self.apply_namespace(info.clone());
+                    self.apply_shared_namespace(Arc::clone(info));
                 }
                 Ok(info)
             }
@@ -196,6 +201,10 @@ impl ClusterCache {
 
     /// Adds or replaces one namespace.
     pub fn apply_namespace(&self, info: NamespaceInfo) {
+        self.apply_shared_namespace(Arc::new(info));
+    }
+
+    fn apply_shared_namespace(&self, info: Arc<NamespaceInfo>) {
         if let Ok(mut map) = self.namespaces.write() {
             map.insert(info.name.clone(), info);
         }
@@ -210,6 +219,10 @@ impl ClusterCache {
 
     /// Replaces every namespace with a complete list and marks namespaces synced.
     pub fn replace_namespaces(&self, all: HashMap<String, NamespaceInfo>) {
+        let all = all
+            .into_iter()
+            .map(|(name, info)| (name, Arc::new(info)))
+            .collect();
         if let Ok(mut map) = self.namespaces.write() {
             *map = all;
         }
@@ -247,7 +260,7 @@ impl ClusterCache {
 }
 
 impl ClusterState for ClusterCache {
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
+    fn namespace(&self, name: &str) -> Result<Option<Arc<NamespaceInfo>>, String> {
         if !self.namespaces_synced.load(Ordering::Acquire) {
             return Err("namespace cache not synced yet".to_owned());
         }

@@ -38,11 +38,15 @@ impl TestState {
 }
 
 impl ClusterState for TestState {
-    fn namespace(&self, name: &str) -> Result<Option<NamespaceInfo>, String> {
+    fn namespace(&self, name: &str) -> Result<Option<Arc<NamespaceInfo>>, String> {
         if self.fail_lookup {
             return Err("connection refused".to_owned());
         }
-        Ok(self.namespaces.iter().find(|n| n.name == name).cloned())
+        Ok(self
+            .namespaces
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| Arc::new(n.clone())))
     }
 
     fn pods(&self, namespace: &str) -> Result<Vec<Arc<PodInfo>>, String> {
