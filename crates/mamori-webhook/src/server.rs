@@ -440,19 +440,17 @@ impl App {
         {
             Ok(reviewed) => {
                 self.metrics.review(reviewed.allowed);
-                for decision in &reviewed.decisions {
-                    let mode = match decision.mode {
-                        Mode::Deny => ModeLabel::Deny,
-                        Mode::Warn => ModeLabel::Warn,
-                        Mode::Audit => ModeLabel::Audit,
-                    };
-                    self.metrics.decision(
-                        mode,
-                        &decision.rule_id,
-                        &reviewed.namespace,
-                        decision.enforced,
-                    );
-                }
+                self.metrics.decisions(
+                    &reviewed.namespace,
+                    reviewed.decisions.iter().map(|decision| {
+                        let mode = match decision.mode {
+                            Mode::Deny => ModeLabel::Deny,
+                            Mode::Warn => ModeLabel::Warn,
+                            Mode::Audit => ModeLabel::Audit,
+                        };
+                        (mode, decision.rule_id.as_str(), decision.enforced)
+                    }),
+                );
                 // `&str` fields are recorded as strings directly (no `Display` formatting pass per field).
                 tracing::info!(
                     uid = reviewed.uid.as_str(),
