@@ -5,14 +5,16 @@
 //! [`MAX_NAMESPACE_LABELS`] distinct values; later namespaces share the label value `_other`, which bounds the
 //! cardinality whatever the cluster does.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 /// Distinct namespace label values kept in `mamori_admission_decisions_total`; the rest count as `_other`.
@@ -114,7 +116,64 @@ struct ResultLabels {
 }
 
 /// Counters of one (namespace, rule): index = mode × 2 + enforced.
-type DecisionCounters = [Counter; 6];
+type DecisionCounters = [ShardedCounter; 6];
+
+/// Shards of a [`ShardedCounter`]: at least the server's two workers, each on its own shard in the common case.
+const COUNTER_SHARDS: usize = 4;
+
+/// One shard, alone on its cache line pair (adjacent-line prefetching pairs 64-byte lines).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct CounterShard(AtomicU64);
+
+/// A counter whose increments go to a per-thread shard, summed when scraped.
+///
+/// A violating pod increments ~20 decision counters, and both workers increment the same ones: with one atomic
+/// per counter, each increment waited for the cache line to come back from the other core (`lock incq` was 80 %
+/// of `Metrics::decisions`, 2.5 % of the server's CPU with the violating body). A thread keeps its shard for
+/// life, so the workers' increments stay on their own lines.
+#[derive(Clone, Debug, Default)]
+pub struct ShardedCounter {
+    shards: Arc<[CounterShard; COUNTER_SHARDS]>,
+}
+
+impl ShardedCounter {
+    pub fn inc(&self) {
+        thread_local! {
+            static SHARD: usize = {
+                static NEXT: AtomicUsize = AtomicUsize::new(0);
+                NEXT.fetch_add(1, Ordering::Relaxed) % COUNTER_SHARDS
+            };
+        }
+        let shard = SHARD.with(|shard| *shard);
+        if let Some(CounterShard(count)) = self.shards.get(shard) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The sum of the shards (each read atomically; increments racing with the read land in this or the next
+    /// scrape, as with one atomic).
+    pub fn get(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|CounterShard(count)| count.load(Ordering::Relaxed))
+            .fold(0, u64::wrapping_add)
+    }
+}
+
+impl TypedMetric for ShardedCounter {
+    const TYPE: MetricType = MetricType::Counter;
+}
+
+impl EncodeMetric for ShardedCounter {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        encoder.encode_counter::<NoLabelSet, _, u64>(&self.get(), None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        Self::TYPE
+    }
+}
 
 /// All metrics of one server; shared by the connection tasks.
 #[derive(Debug)]
@@ -125,7 +184,7 @@ pub struct Metrics {
     reviews_allowed: Counter,
     reviews_denied: Counter,
     errors: Vec<(ErrorKind, Counter)>,
-    decisions: Family<DecisionLabels, Counter>,
+    decisions: Family<DecisionLabels, ShardedCounter>,
     /// namespace label value → rule id → counters; capped at MAX_NAMESPACE_LABELS namespaces.
     decision_cache: RwLock<HashMap<String, HashMap<String, DecisionCounters>>>,
     latency: Histogram,
@@ -187,7 +246,7 @@ impl Metrics {
             })
             .collect();
 
-        let decisions = Family::<DecisionLabels, Counter>::default();
+        let decisions = Family::<DecisionLabels, ShardedCounter>::default();
         registry.register(
             "mamori_admission_decisions",
             "Rule decisions by mode, rule id and namespace (enforced=false under dry-run); namespaces beyond the cap are _other",
@@ -453,6 +512,32 @@ mod tests {
         ));
         assert!(text.contains("mamori_admission_request_duration_seconds_count 1"));
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn sharded_counts_from_many_threads_add_up_in_the_exposition() {
+        let metrics = Metrics::new();
+        std::thread::scope(|scope| {
+            for _ in 0..COUNTER_SHARDS + 3 {
+                scope.spawn(|| {
+                    for _ in 0..1000 {
+                        metrics.decision(ModeLabel::Audit, "pss.privileged", "shop", true);
+                    }
+                });
+            }
+        });
+        let expected = (COUNTER_SHARDS + 3) * 1000;
+        let text = metrics.encode();
+        assert!(
+            text.contains(&format!(
+                "mamori_admission_decisions_total{{mode=\"audit\",rule=\"pss.privileged\",namespace=\"shop\",enforced=\"true\"}} {expected}\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE mamori_admission_decisions counter"),
+            "{text}"
+        );
     }
 
     #[test]
