@@ -348,7 +348,11 @@ impl Metrics {
         namespace: &str,
         decisions: impl IntoIterator<Item = (ModeLabel, &'r str, bool)>,
     ) {
-        let mut decisions = decisions.into_iter().peekable();
+        // Counter index = mode × 2 + enforced (see `DecisionCounters`).
+        let mut decisions = decisions
+            .into_iter()
+            .map(|(mode, rule, enforced)| (mode as usize * 2 + usize::from(enforced), rule))
+            .peekable();
         if decisions.peek().is_none() {
             return;
         }
@@ -359,24 +363,18 @@ impl Metrics {
                     .then(|| cache.get(OTHER_NAMESPACE))
                     .flatten()
             });
-            for (mode, rule, enforced) in decisions.by_ref() {
-                let index = mode as usize * 2 + usize::from(enforced);
+            for (index, rule) in decisions.by_ref() {
                 match rules
                     .and_then(|rules| rules.get(rule))
                     .and_then(|counters| counters.get(index))
                 {
-                    Some(counter) => {
-                        counter.inc();
-                    }
+                    Some(counter) => counter.inc(),
                     None => missing.push((index, rule)),
                 }
             }
         }
         // A poisoned lock left `decisions` unread: those go the slow way too.
-        missing.extend(
-            decisions
-                .map(|(mode, rule, enforced)| (mode as usize * 2 + usize::from(enforced), rule)),
-        );
+        missing.extend(decisions);
         for (index, rule) in missing {
             self.decision_slow(index, rule, namespace);
         }
